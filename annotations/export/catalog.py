@@ -1,0 +1,177 @@
+"""The catalog of export formats: name, file extension, description and options of each, and the
+writer that produces it. The CLI and the Export page build their choices from ``FORMATS``.
+
+A writer is opened on an output path, receives the formatter's rows one at a time
+(:meth:`Writer.write`), and either finishes (:meth:`Writer.close`, which returns how many records
+it wrote) or is aborted (:meth:`Writer.abort`, which leaves no partial output behind).
+
+Formats that need a library ``annotations`` may not import (spaCy) register themselves from
+their own module: ``models/docbin.py`` adds ``spacy`` when it is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from annotations.errors import ValidationError
+
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a format. ``kind`` is ``bool``, ``int`` or ``str``; a ``str`` option with
+    ``choices`` takes only those values. Values typed on a command line (strings) are converted."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    def coerce(self, fmt: str, value: Any) -> Any:
+        """``value`` converted to this option's kind; refused with a message naming both."""
+        what = f"option {self.name!r} of format {fmt!r}"
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+                return value.strip().lower() in _TRUE
+            raise ValidationError(f"{what} must be true or false; got {value!r}")
+        if self.kind is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                number = value
+            elif isinstance(value, str) and value.strip().isdigit():
+                number = int(value)
+            else:
+                raise ValidationError(f"{what} must be a whole number; got {value!r}")
+            if number < 1:
+                raise ValidationError(f"{what} must be at least 1; got {number}")
+            return number
+        if not isinstance(value, str):
+            raise ValidationError(f"{what} must be text; got {value!r}")
+        if self.choices and value not in self.choices:
+            raise ValidationError(f"{what} must be one of {', '.join(self.choices)}; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a writer may need besides the rows: the store's settings (organisation name and URL,
+    reviews per claim), the export date and the tool version."""
+
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    tool_version: str = "unknown"
+
+
+class Writer(Protocol):
+    def write(self, row: dict[str, Any]) -> None: ...
+
+    def close(self) -> int: ...
+
+    def abort(self) -> None: ...
+
+
+WriterFactory = Callable[..., Writer]
+"""``factory(out: Path, context: ExportContext, **options) -> Writer``."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format. ``extension`` is ``""`` for a format that writes a folder."""
+
+    name: str
+    extension: str
+    description: str
+    open: WriterFactory
+    options: tuple[Option, ...] = ()
+
+    @property
+    def folder(self) -> bool:
+        return self.extension == ""
+
+    def check_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every option of this format, with the given values converted and the rest defaulted."""
+        known = {option.name: option for option in self.options}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValidationError(
+                f"format {self.name!r} takes the options {', '.join(known) or '(none)'}; "
+                f"got {', '.join(map(repr, unknown))}"
+            )
+        return {
+            name: option.coerce(self.name, given[name]) if name in given else option.default
+            for name, option in known.items()
+        }
+
+
+class Catalog(Mapping[str, Format]):
+    """The registered formats, by name, in registration order."""
+
+    def __init__(self) -> None:
+        self._formats: dict[str, Format] = {}
+
+    def register(self, fmt: Format) -> Format:
+        """Add ``fmt``; registering the same name again replaces it (a module imported twice)."""
+        self._formats[fmt.name] = fmt
+        return fmt
+
+    def __getitem__(self, name: str) -> Format:
+        try:
+            return self._formats[name]
+        except KeyError:
+            raise ValidationError(
+                f"unknown export format {name!r}; known formats: {', '.join(self._formats)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._formats)
+
+    def __len__(self) -> int:
+        return len(self._formats)
+
+
+FORMATS = Catalog()
+
+
+# ---------------------------------------------------------------------- atomic file output
+
+
+class AtomicFile:
+    """A file written under a temporary name beside ``path`` and moved into place on commit, so
+    an interrupted export never leaves a half-written file under the real name.
+
+    With an ``encoding``, :attr:`handle` is the open text file to write to; without one, the
+    caller writes :attr:`partial` itself."""
+
+    def __init__(self, path: Path, *, encoding: str | None = None, newline: str = "\n") -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = path.with_name(f".{path.name}.partial")
+        self._handle: TextIO | None = None
+        if encoding is not None:
+            # Closed by commit() or discard(): the file stays open across the writer's calls.
+            self._handle = self.partial.open("w", encoding=encoding, newline=newline)  # noqa: SIM115
+
+    @property
+    def handle(self) -> TextIO:
+        if self._handle is None:
+            raise ValidationError(f"{self.path} was opened without an encoding; it has no text handle")
+        return self._handle
+
+    def commit(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        os.replace(self.partial, self.path)
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        self.partial.unlink(missing_ok=True)

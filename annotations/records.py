@@ -1,0 +1,569 @@
+"""One typed record per concept: Document, Claim, Quantity, Cues, Citation, Review, Verdict,
+User and HistoryEntry.
+
+Records check themselves when built: a span with ``start >= end`` or a verdict outside the
+closed set is refused, and the message names what was expected and what arrived. Offsets are
+character offsets into ``Document.text``; there are no token indices here.
+
+``to_dict`` gives plain JSON-ready values; ``from_dict`` refuses unknown keys and names the
+allowed ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
+
+from annotations.errors import ValidationError
+from annotations.vocab import (
+    CITATION_KINDS,
+    CLAIM_ORIGINS,
+    CLAIM_TYPES,
+    HISTORY_ENTITIES,
+    QUANTITY_KINDS,
+    ROLES,
+    VERDICTS,
+)
+
+R = TypeVar("R", bound="Record")
+
+
+def new_id() -> str:
+    """A new stable record id (a random UUID in its canonical text form)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def content_hash(text: str) -> str:
+    """The SHA-256 of a text's UTF-8 bytes, hex encoded. Same text, same hash."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _one_of(field_name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValidationError(
+            f"{field_name} must be one of {', '.join(allowed)}; got {value!r}"
+        )
+
+
+def _nonempty(field_name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field_name} must be a non-empty string; got {value!r}")
+
+
+def _as_datetime(field_name: str, value: object) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(
+                f"{field_name} must be an ISO 8601 timestamp; got {value!r}"
+            ) from None
+    else:
+        raise ValidationError(f"{field_name} must be a timestamp; got {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _span(start: object, end: object, length: int | None = None, what: str = "span") -> None:
+    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+        raise ValidationError(f"{what} offsets must be integers; got start={start!r}, end={end!r}")
+    if start < 0 or start >= end:
+        raise ValidationError(f"{what} must have 0 <= start < end; got start={start}, end={end}")
+    if length is not None and end > length:
+        raise ValidationError(f"{what} end {end} is past the end of the text ({length} characters)")
+
+
+class Record:
+    """Shared conversion helpers for the dataclass records below."""
+
+    _nested: ClassVar[dict[str, type]] = {}
+    _nested_lists: ClassVar[dict[str, type]] = {}
+    _datetimes: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, Record):
+                value = value.to_dict()
+            elif isinstance(value, tuple) and value and isinstance(value[0], Record):
+                value = [v.to_dict() for v in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls: type[R], data: dict[str, Any]) -> R:
+        if not isinstance(data, dict):
+            raise ValidationError(f"{cls.__name__} must be an object; got {type(data).__name__}")
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ValidationError(
+                f"unknown {cls.__name__} field(s) {', '.join(unknown)}; allowed: {', '.join(names)}"
+            )
+        kwargs = dict(data)
+        for name, nested in cls._nested.items():
+            if isinstance(kwargs.get(name), dict):
+                kwargs[name] = nested.from_dict(kwargs[name])  # type: ignore[attr-defined]
+        for name, nested in cls._nested_lists.items():
+            if name in kwargs and kwargs[name] is not None:
+                kwargs[name] = tuple(
+                    nested.from_dict(v) if isinstance(v, dict) else v  # type: ignore[attr-defined]
+                    for v in kwargs[name]
+                )
+        for name in cls._datetimes:
+            if kwargs.get(name) is not None:
+                kwargs[name] = _as_datetime(name, kwargs[name])
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # a required field is missing
+            raise ValidationError(f"{cls.__name__}: {exc}") from None
+
+    def replace(self: R, **changes: Any) -> R:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+# --------------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True, slots=True)
+class Document(Record):
+    """A source text, kept exactly as loaded. Claims point at character offsets into ``text``."""
+
+    name: str
+    text: str
+    origin: str = "paste"
+    url: str | None = None
+    encoding: str = "utf-8"
+    added_by: str = "local"
+    id: str = field(default_factory=new_id)
+    content_hash: str = ""
+    added_at: datetime = field(default_factory=utcnow)
+    version: int = 1
+
+    _datetimes: ClassVar[tuple[str, ...]] = ("added_at",)
+
+    def __post_init__(self) -> None:
+        _nonempty("document name", self.name)
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise ValidationError(f"document text must be non-empty; got {self.text!r:.40}")
+        if self.url is not None and self.url != "":
+            check_http_url(self.url)
+        expected = content_hash(self.text)
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", expected)
+        elif self.content_hash != expected:
+            raise ValidationError(
+                f"content_hash does not match the text: expected {expected}, got {self.content_hash}"
+            )
+        object.__setattr__(self, "added_at", _as_datetime("added_at", self.added_at))
+
+
+# ------------------------------------------------------------------------------------ claims
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity(Record):
+    """A number, range, duration, frequency or count stated in a claim, normalised.
+
+    ``start``/``end`` are character offsets into the document text; ``minimum``/``maximum`` are
+    the normalised bounds (equal for a single value; ``minimum`` is None for "up to N").
+    ``unit`` is singular and lower-case ("year", "procedure"); for a frequency it reads
+    "per week".
+    """
+
+    text: str
+    kind: str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    start: int = 0
+    end: int = 0
+
+    def __post_init__(self) -> None:
+        _one_of("quantity kind", self.kind, QUANTITY_KINDS)
+        if self.minimum is None and self.maximum is None:
+            raise ValidationError(f"quantity {self.text!r} needs a minimum or a maximum; got neither")
+        for bound in (self.minimum, self.maximum):
+            if bound is not None and (not isinstance(bound, (int, float)) or math.isnan(bound)):
+                raise ValidationError(f"quantity bounds must be numbers; got {bound!r}")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValidationError(
+                f"quantity minimum must not exceed maximum; got {self.minimum} > {self.maximum}"
+            )
+        if self.end:
+            _span(self.start, self.end, what="quantity span")
+
+
+@dataclass(frozen=True, slots=True)
+class Cues(Record):
+    """Cue words found in a claim: hedges ("may", "up to"), absolutes ("completely",
+    "is excluded", "any") and negations ("not", "never")."""
+
+    hedges: tuple[str, ...] = ()
+    absolutes: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("hedges", "absolutes", "negations"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+            elif not isinstance(value, tuple):
+                raise ValidationError(f"cue {name} must be a list of strings; got {value!r}")
+
+    @property
+    def hedged(self) -> bool:
+        return bool(self.hedges)
+
+    @property
+    def absolute(self) -> bool:
+        return bool(self.absolutes)
+
+    @property
+    def negated(self) -> bool:
+        return bool(self.negations)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim(Record):
+    """A candidate claim: a character span of a document.
+
+    ``sentence_start``/``sentence_end`` delimit the sentence (or list item) that holds the claim;
+    ``context`` is the lead-in that gives a list item its meaning (the heading or the sentence
+    introducing the list), empty when the sentence stands on its own.
+    """
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+    claim_type: str = "other"
+    score: float = 0.5
+    rule_id: str = ""
+    sentence_start: int | None = None
+    sentence_end: int | None = None
+    context: str = ""
+    cues: Cues = field(default_factory=Cues)
+    quantities: tuple[Quantity, ...] = ()
+    origin: str = "pipeline"
+    created_by: str = "pipeline"
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    version: int = 1
+    withdrawn: bool = False
+
+    _nested: ClassVar[dict[str, type]] = {"cues": Cues}
+    _nested_lists: ClassVar[dict[str, type]] = {"quantities": Quantity}
+    _datetimes: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        _nonempty("claim document_id", self.document_id)
+        _span(self.start, self.end, what="claim span")
+        if not isinstance(self.text, str) or len(self.text) != self.end - self.start:
+            raise ValidationError(
+                f"claim text must be the {self.end - self.start} characters at "
+                f"{self.start}:{self.end}; got {len(self.text) if isinstance(self.text, str) else self.text!r} characters"
+            )
+        _one_of("claim_type", self.claim_type, CLAIM_TYPES)
+        if isinstance(self.score, bool) or not isinstance(self.score, (int, float)) or not 0.0 <= self.score <= 1.0:
+            raise ValidationError(f"score must be a number from 0 to 1; got {self.score!r}")
+        object.__setattr__(self, "score", float(self.score))
+        _one_of("claim origin", self.origin, CLAIM_ORIGINS)
+        if (self.sentence_start is None) != (self.sentence_end is None):
+            raise ValidationError("sentence_start and sentence_end must both be set or both be empty")
+        if self.sentence_start is not None and self.sentence_end is not None:
+            _span(self.sentence_start, self.sentence_end, what="sentence span")
+            if not (self.sentence_start <= self.start and self.end <= self.sentence_end):
+                raise ValidationError(
+                    f"the sentence {self.sentence_start}:{self.sentence_end} must contain the claim "
+                    f"{self.start}:{self.end}"
+                )
+        if isinstance(self.quantities, list):
+            object.__setattr__(self, "quantities", tuple(self.quantities))
+        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        if self.updated_at is not None:
+            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+
+    def check_against(self, text: str) -> None:
+        """Refuse a claim whose span does not hold its text in the document ``text``."""
+        if self.end > len(text):
+            raise ValidationError(
+                f"claim end {self.end} is past the end of the document ({len(text)} characters)"
+            )
+        if text[self.start : self.end] != self.text:
+            raise ValidationError(
+                f"claim text {self.text!r} is not the document text at {self.start}:{self.end} "
+                f"({text[self.start:self.end]!r})"
+            )
+        if self.sentence_end is not None and self.sentence_end > len(text):
+            raise ValidationError(
+                f"sentence end {self.sentence_end} is past the end of the document ({len(text)} characters)"
+            )
+
+    def sentence(self, text: str) -> str:
+        """The sentence holding this claim, cut from the document ``text``."""
+        if self.sentence_start is None or self.sentence_end is None:
+            return self.text
+        return text[self.sentence_start : self.sentence_end]
+
+
+def claim_from_span(document: Document, start: int, end: int, **fields: Any) -> Claim:
+    """A Claim over ``document.text[start:end]``; the text is cut from the document."""
+    _span(start, end, len(document.text), what="claim span")
+    return Claim(document_id=document.id, start=start, end=end, text=document.text[start:end], **fields)
+
+
+def occurrences(text: str, needle: str) -> list[int]:
+    """Start offsets of every occurrence of ``needle`` in ``text`` (overlaps included)."""
+    if not needle:
+        raise ValidationError("the claim text to find must be non-empty; got ''")
+    found, pos = [], text.find(needle)
+    while pos != -1:
+        found.append(pos)
+        pos = text.find(needle, pos + 1)
+    return found
+
+
+# --------------------------------------------------------------------------------- citations
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+_PMID = re.compile(r"^\d{1,9}$")
+_PMID_PREFIXES = ("pmid:", "pmid ", "https://pubmed.ncbi.nlm.nih.gov/", "http://pubmed.ncbi.nlm.nih.gov/")
+
+
+def check_http_url(url: str) -> str:
+    """Return ``url`` if it is an absolute http(s) link with a host; refuse anything else."""
+    if not isinstance(url, str):
+        raise ValidationError(f"a link must be an http(s) URL; got {url!r}")
+    stripped = url.strip()
+    parts = urlsplit(stripped)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError(
+            f"only http and https links are accepted; got {stripped!r}"
+            + (f" (scheme {parts.scheme!r})" if parts.scheme else " (no scheme)")
+        )
+    if not parts.hostname or any(c.isspace() for c in stripped):
+        raise ValidationError(f"a link needs a host and no spaces; got {stripped!r}")
+    return stripped
+
+
+def normalise_doi(value: str) -> str:
+    doi = value.strip()
+    for prefix in _DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :].strip()
+            break
+    if not _DOI.match(doi):
+        raise ValidationError(f"a DOI looks like 10.1000/xyz123 (10.<registrant>/<suffix>); got {value!r}")
+    return doi
+
+
+def normalise_pmid(value: str) -> str:
+    pmid = value.strip()
+    for prefix in _PMID_PREFIXES:
+        if pmid.lower().startswith(prefix):
+            pmid = pmid[len(prefix) :].strip().rstrip("/")
+            break
+    if not _PMID.match(pmid) or int(pmid) == 0:
+        raise ValidationError(f"a PMID is a positive number of up to 9 digits, like PMID:31452104; got {value!r}")
+    return pmid
+
+
+@dataclass(frozen=True, slots=True)
+class Citation(Record):
+    """Evidence for a verdict: a DOI, PMID, http(s) URL or other reference, the quoted
+    passage and a note. The identifier is validated and normalised for its kind."""
+
+    kind: str
+    identifier: str
+    quote: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of("citation kind", self.kind, CITATION_KINDS)
+        _nonempty(f"{self.kind} citation identifier", self.identifier)
+        if self.kind == "doi":
+            object.__setattr__(self, "identifier", normalise_doi(self.identifier))
+        elif self.kind == "pmid":
+            object.__setattr__(self, "identifier", normalise_pmid(self.identifier))
+        elif self.kind == "url":
+            object.__setattr__(self, "identifier", check_http_url(self.identifier))
+        else:
+            object.__setattr__(self, "identifier", self.identifier.strip())
+
+    @property
+    def link(self) -> str | None:
+        """An http(s) link to the cited work, when there is one."""
+        if self.kind == "doi":
+            return f"https://doi.org/{self.identifier}"
+        if self.kind == "pmid":
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.identifier}/"
+        if self.kind == "url":
+            return self.identifier
+        return None
+
+    @classmethod
+    def parse(cls, ref: str, quote: str = "", note: str = "") -> Citation:
+        """Read a reference as typed on the command line: a DOI (``10.…``, ``doi:10.…`` or a
+        doi.org link), ``PMID:123456``, or an http(s) URL."""
+        text = ref.strip() if isinstance(ref, str) else ""
+        lower = text.lower()
+        if lower.startswith(("doi:", "10.")) or "doi.org/" in lower:
+            return cls("doi", text, quote, note)
+        if lower.startswith(_PMID_PREFIXES):
+            return cls("pmid", text, quote, note)
+        if "://" in text or lower.startswith(("www.", "javascript:", "data:", "file:")):
+            return cls("url", text, quote, note)
+        raise ValidationError(
+            "a reference must be a DOI (10.1000/xyz), PMID:123456 or an http(s) URL; " f"got {ref!r}"
+        )
+
+
+# ----------------------------------------------------------------------------------- reviews
+
+
+def _citations_tuple(value: object) -> tuple[Citation, ...]:
+    if isinstance(value, (list, tuple)):
+        items = tuple(value)
+        for item in items:
+            if not isinstance(item, Citation):
+                raise ValidationError(f"citations must be Citation records; got {item!r}")
+        return items
+    raise ValidationError(f"citations must be a list; got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Review(Record):
+    """One reviewer's verdict on one claim. Never overwritten by another reviewer; a withdrawn
+    review is marked withdrawn, not deleted."""
+
+    claim_id: str
+    reviewer: str
+    verdict: str
+    rationale: str = ""
+    citations: tuple[Citation, ...] = ()
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    version: int = 1
+    withdrawn: bool = False
+
+    _nested_lists: ClassVar[dict[str, type]] = {"citations": Citation}
+    _datetimes: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        _nonempty("review claim_id", self.claim_id)
+        _nonempty("reviewer name", self.reviewer)
+        _one_of("verdict", self.verdict, VERDICTS)
+        if not isinstance(self.rationale, str):
+            raise ValidationError(f"rationale must be text; got {self.rationale!r}")
+        object.__setattr__(self, "citations", _citations_tuple(self.citations))
+        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        if self.updated_at is not None:
+            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict(Record):
+    """An adjudicator's final verdict on a claim, with its own rationale and citations."""
+
+    claim_id: str
+    adjudicator: str
+    verdict: str
+    rationale: str = ""
+    citations: tuple[Citation, ...] = ()
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    version: int = 1
+
+    _nested_lists: ClassVar[dict[str, type]] = {"citations": Citation}
+    _datetimes: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        _nonempty("verdict claim_id", self.claim_id)
+        _nonempty("adjudicator name", self.adjudicator)
+        _one_of("verdict", self.verdict, VERDICTS)
+        if not isinstance(self.rationale, str):
+            raise ValidationError(f"rationale must be text; got {self.rationale!r}")
+        object.__setattr__(self, "citations", _citations_tuple(self.citations))
+        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        if self.updated_at is not None:
+            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+
+
+# ------------------------------------------------------------------------------ people, log
+
+_NAME = re.compile(r"^[\w .@'-]{1,64}$")
+
+
+def check_user_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name.strip()) or not name.strip():
+        raise ValidationError(
+            "a reviewer name is 1-64 letters, digits, spaces or . @ ' - _; " f"got {name!r}"
+        )
+    return name.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class User(Record):
+    """A reviewer account. ``password_hash`` is None for an account without a password."""
+
+    name: str
+    role: str = "reviewer"
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = field(default_factory=utcnow)
+
+    _datetimes: ClassVar[tuple[str, ...]] = ("created_at",)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", check_user_name(self.name))
+        _one_of("role", self.role, ROLES)
+        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry(Record):
+    """One change: who, when, to what, the value before and the value after.
+
+    ``claim_id`` names the claim a change to a claim, review or verdict concerns."""
+
+    entity: str
+    entity_id: str
+    action: str
+    actor: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    claim_id: str | None = None
+    at: datetime = field(default_factory=utcnow)
+    id: str = field(default_factory=new_id)
+
+    _datetimes: ClassVar[tuple[str, ...]] = ("at",)
+
+    def __post_init__(self) -> None:
+        _one_of("history entity", self.entity, HISTORY_ENTITIES)
+        _nonempty("history action", self.action)
+        object.__setattr__(self, "at", _as_datetime("at", self.at))

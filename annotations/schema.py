@@ -1,0 +1,181 @@
+"""The database tables, as SQLAlchemy Core metadata.
+
+The migrations in ``annotations/migrations/versions`` create these tables; a test checks that
+a migrated database matches this metadata. Only ``annotations.storage`` queries them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite has no BIGINT autoincrement; INTEGER PRIMARY KEY is its rowid.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("url", Text, nullable=True),
+    Column("encoding", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("document_id", String(36), ForeignKey("documents.id"), nullable=False),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("claim_type", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("rule_id", String(128), nullable=False),
+    Column("sentence_start", Integer, nullable=True),
+    Column("sentence_end", Integer, nullable=True),
+    Column("context", Text, nullable=False),
+    Column("cues", JSON, nullable=False),
+    Column("quantities", JSON, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+    # Active (not withdrawn) reviews of this claim, kept in step by every review write in the
+    # same transaction: the review queue filters on it without counting reviews per claim.
+    Column("review_count", Integer, nullable=False),
+    Index("ix_claims_document_id_start_offset", "document_id", "start_offset"),
+    # The review queue walks this index from the top once per review count below
+    # reviews_per_claim (Store.next_claim); progress counts open claims from it alone.
+    Index("ix_claims_withdrawn_review_count_score_id", "withdrawn", "review_count", "score", "id"),
+    Index("ix_claims_score_id", "score", "id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("claim_id", String(36), ForeignKey("claims.id"), nullable=False),
+    Column("reviewer", String(64), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("citations", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+    UniqueConstraint("claim_id", "reviewer"),
+    # A reviewer's own reviews, read from the index alone (Store.progress).
+    Index("ix_reviews_reviewer_withdrawn_claim_id", "reviewer", "withdrawn", "claim_id"),
+)
+
+verdicts = Table(
+    "verdicts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("claim_id", String(36), ForeignKey("claims.id"), nullable=False, unique=True),
+    Column("adjudicator", String(64), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("citations", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    # The claim a change concerns (for claims, reviews and verdicts), so a claim's whole
+    # history is one indexed lookup.
+    Column("claim_id", String(36), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Index("ix_history_claim_id", "claim_id"),
+    Index("ix_history_entity_id", "entity_id"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)

@@ -1,0 +1,48 @@
+"""Closed vocabularies, defined once. The UI, the CLI and the storage build on these."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = "1.0"
+
+VERDICTS: tuple[str, ...] = ("supported", "unsupported", "risky", "not_a_claim")
+VERDICT_LABELS: dict[str, str] = {
+    "supported": "Supported",
+    "unsupported": "Unsupported",
+    "risky": "Risky",
+    "not_a_claim": "Not a claim",
+}
+
+# The claim types of the annotation guidelines.
+CLAIM_TYPES: tuple[str, ...] = (
+    "efficacy",
+    "safety",
+    "risk",
+    "duration",
+    "dosage",
+    "advice",
+    "mechanism",
+    "comparative",
+    "contraindication",
+    "quantity",
+    "other",
+)
+
+CITATION_KINDS: tuple[str, ...] = ("doi", "pmid", "url", "other")
+CITATION_KIND_LABELS: dict[str, str] = {"doi": "DOI", "pmid": "PMID", "url": "URL", "other": "Other"}
+
+ROLES: tuple[str, ...] = ("reviewer", "adjudicator", "admin")
+
+# Who put a claim into the store.
+CLAIM_ORIGINS: tuple[str, ...] = ("pipeline", "reviewer", "import")
+
+# Kinds of parsed quantities.
+QUANTITY_KINDS: tuple[str, ...] = ("number", "range", "duration", "frequency", "count", "percent", "measure")
+
+# Review status of a claim, used by queue filters.
+CLAIM_STATUSES: tuple[str, ...] = ("unreviewed", "in_review", "reviewed", "disputed", "settled")
+
+# Entities that the history log records.
+HISTORY_ENTITIES: tuple[str, ...] = ("document", "claim", "review", "verdict", "user", "setting")
+
+# Where a claim's final verdict comes from.
+FINAL_SOURCES: tuple[str, ...] = ("adjudication", "consensus")

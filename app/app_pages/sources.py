@@ -1,0 +1,87 @@
+"""Sources: load articles (pasted text, uploaded files, or a folder on the server), extract their
+candidate claims, and list the stored documents.
+
+Session key: ``sources_outcome`` (the messages of the last load, shown until the next one)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annotations.auth import local_actor
+from annotations.errors import AnnotatorError
+from annotations.sources import SUPPORTED_SUFFIXES, LoadResult, load_pasted, load_paths, load_uploads
+from app import review_logic as logic
+from app import state
+from app.workflow import ingest
+
+ss = st.session_state
+store = state.store()
+config = state.config()
+limit = logic.human_bytes(config.max_bytes)
+
+st.title("Sources")
+st.caption(f"Load health and cosmetics articles as plain text, Markdown or HTML "
+           f"({', '.join(SUPPORTED_SUFFIXES)}). Each file may hold up to **{limit}** "
+           f"(set `CLAIMCHECK_MAX_BYTES` to change it). Candidate claims are extracted as soon as a text loads; "
+           f"a text already stored is not stored twice.")
+state.show_flash()
+
+who = state.actor() or local_actor("local")
+
+
+def _load(loaded: LoadResult) -> None:
+    """Extract and store a batch; keep its messages for this run and the next ones."""
+    with st.spinner("Extracting candidate claims…"):
+        try:
+            outcome = ingest(store, who, state.nlp(), loaded)
+        except AnnotatorError as exc:
+            ss["sources_outcome"] = [("error", logic.md_escape(str(exc)))]
+            return
+    ss["sources_outcome"] = logic.ingest_messages(outcome) or [("info", "Nothing to load.")]
+
+
+paste_tab, upload_tab, folder_tab = st.tabs(["Paste text", "Upload files", "Folder on the server"])
+with paste_tab:
+    text = st.text_area("Article text", key="sources_paste_text", height=220,
+                        placeholder="Paste the article here: headings, paragraphs and lists are kept as they are.")
+    name = st.text_input("Name (optional)", key="sources_paste_name",
+                         placeholder="Defaults to the first line of the text")
+    if st.button("Load pasted text", key="sources_paste_load", type="primary"):
+        result = LoadResult()
+        try:
+            result.documents.append(load_pasted(text, name or None, max_bytes=config.max_bytes,
+                                                added_by=who.name))
+        except AnnotatorError as exc:
+            ss["sources_outcome"] = [("error", logic.md_escape(str(exc)))]
+        else:
+            _load(result)
+with upload_tab:
+    files = st.file_uploader("Files", accept_multiple_files=True, key="sources_upload",
+                             help=f"{', '.join(SUPPORTED_SUFFIXES)}; other files are refused with a reason.")
+    if st.button("Load uploaded files", key="sources_upload_load", type="primary", disabled=not files):
+        _load(load_uploads(((f.name, f.getvalue()) for f in files or ()), max_bytes=config.max_bytes,
+                           added_by=who.name))
+with folder_tab:
+    folder = st.text_input("Folder path on the server", key="sources_folder",
+                           placeholder="/data/articles (subfolders included; hidden files skipped)")
+    if st.button("Load folder", key="sources_folder_load", type="primary", disabled=not folder.strip()):
+        _load(load_paths([folder.strip()], max_bytes=config.max_bytes, added_by=who.name))
+
+show = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
+for kind, message in ss.get("sources_outcome") or ():
+    show[kind](message)
+
+st.subheader("Stored documents")
+documents = store.list_documents()
+if not documents:
+    st.caption("Nothing stored yet.")
+else:
+    st.dataframe(
+        logic.document_rows(documents), hide_index=True, width="stretch",
+        column_config={
+            "claims": st.column_config.NumberColumn("claims", help="Candidate claims (withdrawn ones not counted)"),
+            "reviewed": st.column_config.NumberColumn("reviewed", help="Claims with at least one review"),
+            "url": st.column_config.LinkColumn("url"),
+        },
+    )
+    st.page_link("app_pages/review.py", label="Review the claims", icon=":material/fact_check:")

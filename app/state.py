@@ -1,0 +1,92 @@
+"""Process-wide resources and per-session state of the Streamlit app.
+
+Only this module caches: the store (a connection pool) and the spaCy pipeline are built once per
+process with ``st.cache_resource``. Reads and writes of the store are never cached."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annotations.auth import Actor, local_actor
+from annotations.storage import Store
+from app.config import DEMO_CORPUS, AppConfig, load_config
+from app.workflow import seed_demo_corpus
+
+DEMO_LOADER = "demo"
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store.open(url)
+
+
+@st.cache_resource(show_spinner="Loading the spaCy pipeline…")
+def _nlp(model: str | None):
+    from models.pipeline import load_nlp
+
+    return load_nlp(model)
+
+
+@st.cache_resource(show_spinner="Loading the demo corpus…")
+def _seed_once(url: str, model: str | None) -> int:
+    """Seed an empty store with the demo corpus, once per process and database."""
+    outcome = seed_demo_corpus(_store(url), local_actor(DEMO_LOADER), _nlp(model), DEMO_CORPUS)
+    return 0 if outcome is None else len(outcome.added)
+
+
+def config() -> AppConfig:
+    return load_config()
+
+
+def store() -> Store:
+    return _store(config().db_url)
+
+
+def nlp():
+    return _nlp(config().model)
+
+
+def ensure_demo() -> None:
+    cfg = config()
+    if cfg.demo:
+        _seed_once(cfg.db_url, cfg.model)
+
+
+def init_session() -> None:
+    """Session keys used across pages, set once."""
+    st.session_state.setdefault("actor", None)  # Actor once signed in / named
+    st.session_state.setdefault("review_claim_id", None)  # claim shown on the review page
+    st.session_state.setdefault("flash", None)  # (kind, message) shown after a rerun
+
+
+def actor() -> Actor | None:
+    return st.session_state.get("actor")
+
+
+def set_local_reviewer(name: str) -> Actor:
+    """Local mode: the reviewer's name, asked once per session, is stored with every review."""
+    who = local_actor(name)
+    st.session_state["actor"] = who
+    return who
+
+
+def sign_in(who: Actor) -> None:
+    st.session_state["actor"] = who
+
+
+def sign_out() -> None:
+    st.session_state["actor"] = None
+    st.session_state["review_claim_id"] = None
+
+
+def flash(kind: str, message: str) -> None:
+    """Keep a message to show on the next run (a save reruns the page)."""
+    st.session_state["flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    item = st.session_state.get("flash")
+    if item:
+        kind, message = item
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        st.session_state["flash"] = None

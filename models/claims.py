@@ -1,0 +1,515 @@
+"""Clause candidates, claim types and check-worthiness scores, read off a parsed Doc.
+
+Works on integer arrays (``Doc.to_array``) and the spans that the earlier components left in
+``doc.spans`` (signals, cues, quantities), so the per-token work stays in C. Steps, per
+sentence of a claim-bearing line (see :mod:`models.layout`):
+
+1. trim list markers, edge punctuation and markup; drop questions;
+2. cut the sentence before every coordinated clause that has a subject of its own
+   ("The procedure is painless, | and the effect lasts ...") and at semicolons;
+3. collect the rule signals, cues and quantities inside each clause, relabel denied or
+   removed harms (negated_label / reversed_label), add structure, quantity and list-context
+   rules, and keep "when" rules only next to what they need;
+4. the claim type is the label with the highest summed weight (a signal on the clause's
+   predicate counts one more); the score starts from the type's base and adds cues.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from spacy.attrs import DEP, HEAD, IDX, LENGTH, LOWER, POS, TAG
+from spacy.strings import StringStore
+from spacy.symbols import ADJ, AUX, PUNCT, SPACE, SYM, VERB
+from spacy.tokens import Doc
+
+from annotations.vocab import CLAIM_TYPES
+from models.layout import CLAIM_KINDS, Line, analyse
+from models.rules import Rule
+
+MAX_CLAIM_CHARS = 400
+SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
+SPLIT_DEPS = ("conj", "parataxis")
+CORE_DEPS = ("acomp", "attr", "xcomp", "ccomp", "dobj", "oprd", "auxpass", "aux", "neg", "prt", "agent", "acl")
+NEGATING_GOVERNORS = ("without", "absence", "free", "lack", "excluded", "exclude", "excludes", "minimal", "zero")
+EDGE_PUNCT = frozenset(".,;:!…-–—*•·_|/")
+LEADING_WORDS = ("and", "but", "or", "so", "yet", "while", "whereas")
+CONDITIONAL_WORDS = ("if", "when", "unless")
+LESSENING_WORDS = ("less", "lower", "fewer", "reduced", "decreased", "low", "lowered", "minimal", "minimum")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A rule match: tokens ``start:end``, the rule's label and id."""
+
+    start: int
+    end: int
+    label: str
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSpan:
+    """A candidate claim over tokens ``start:end`` of the Doc."""
+
+    start: int
+    end: int
+    claim_type: str
+    score: float
+    rule_id: str
+    sentence: tuple[int, int]  # character offsets of the sentence or list item
+    context: str = ""
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    quantities: tuple[int, ...] = ()  # indexes into doc.spans[QUANTITY_KEY]
+
+
+class _Ids:
+    """Hash ids of the labels and words the extractor compares against."""
+
+    def __init__(self, strings: StringStore) -> None:
+        def ids(words: Sequence[str]) -> frozenset[int]:
+            return frozenset(strings.add(w) for w in words)
+
+        self.subject = ids(SUBJECT_DEPS)
+        self.split = ids(SPLIT_DEPS)
+        self.core = ids(CORE_DEPS)
+        self.neg = strings.add("neg")
+        self.root = strings.add("ROOT")
+        self.aux = strings.add("aux")
+        self.acomp_attr = ids(("acomp", "attr"))
+        self.no = ids(("no",))
+        self.to = strings.add("to")
+        self.vb = strings.add("VB")
+        self.negating = ids(NEGATING_GOVERNORS)
+        self.semicolon = strings.add(";")
+        self.leading = ids(LEADING_WORDS)
+        self.conditional = ids(CONDITIONAL_WORDS)
+        self.advcl = strings.add("advcl")
+        self.modifier = ids(("amod", "compound", "nmod"))
+        self.lessening = ids(LESSENING_WORDS)
+        self.dashes = ids(("-", "–", "—"))
+
+
+@dataclass
+class _Arrays:
+    heads: list[int]
+    deps: list[int]
+    pos: list[int]
+    tags: list[int]
+    lowers: list[int]
+    idx: list[int]
+    length: list[int]
+    texts: list[str]
+    text: str
+
+
+def _arrays(doc: Doc) -> _Arrays:
+    arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH])  # uint64: hashes stay exact
+    heads = (np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)).tolist() if len(doc) else []
+    return _Arrays(heads, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist(), arr[:, 4].tolist(),
+                   arr[:, 5].tolist(), arr[:, 6].tolist(), [t.text for t in doc], doc.text)
+
+
+class ClaimBuilder:
+    """Turns a Doc with layout, quantities, cues and signals into :class:`ClaimSpan` objects."""
+
+    def __init__(self, strings: StringStore, rules: Sequence[Rule], scoring: dict[str, Any]) -> None:
+        self.ids = _Ids(strings)
+        self.rules = {rule.id: rule for rule in rules}
+        self.structure_rules = [r for r in rules if r.structure]
+        self.quantity_rules = [r for r in rules if r.quantity_kinds or r.quantity_units]
+        self.context_rules = [r for r in rules if r.context is not None]
+        self.reversers = {r.id: frozenset(strings.add(w) for w in r.reversed_by) for r in rules if r.reversed_by}
+        self.scoring = scoring
+        self.priority = {label: i for i, label in enumerate(scoring["base"])}
+        missing = [t for t in CLAIM_TYPES if t not in self.priority]
+        if missing:
+            raise ValueError(f"scoring.json base must name every claim type; missing {', '.join(missing)}")
+
+    # ------------------------------------------------------------------ sentences and clauses
+
+    def build(
+        self,
+        doc: Doc,
+        lines: Sequence[Line],
+        signals: Sequence[Signal],
+        cues: Sequence[tuple[int, int, str]],
+        quantities: Sequence[tuple[int, int, str, str]],
+    ) -> list[ClaimSpan]:
+        """``cues``: (start, end, kind); ``quantities``: (start, end, kind, unit), in token order."""
+        if not len(doc):
+            return []
+        a = _arrays(doc)
+        parsed = doc.has_annotation("DEP")
+        content = [ln for ln in lines if ln.kind != "blank"]
+        starts = [ln.content_start for ln in content]
+        sentences = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+        sig_starts = [s.start for s in signals]
+        cue_starts = [c[0] for c in cues]
+        q_starts = [q[0] for q in quantities]
+        out: list[ClaimSpan] = []
+        for s_start, s_end in sentences:
+            for line, (s, e) in self._line_parts(a, content, starts, s_start, s_end):
+                if line.kind not in CLAIM_KINDS or self._is_question(a, s, e):
+                    continue
+                s, e = self._trim(a, s, e)
+                if s >= e:
+                    continue
+                sentence = (a.idx[s], a.idx[e - 1] + a.length[e - 1])
+                children = self._children(a, s, e) if parsed else {}
+                for cs, ce in self._clauses(a, s, e, children) if parsed else [(s, e)]:
+                    cs, ce = self._trim(a, cs, ce)
+                    if cs >= ce or a.idx[ce - 1] + a.length[ce - 1] - a.idx[cs] > MAX_CLAIM_CHARS:
+                        continue
+                    claim = self._claim(
+                        a, line, cs, ce, sentence, children,
+                        _within(signals, sig_starts, cs, ce), _within(cues, cue_starts, cs, ce),
+                        _within_index(quantities, q_starts, cs, ce), quantities,
+                    )
+                    if claim is not None:
+                        out.append(claim)
+        return out
+
+    def _line_parts(
+        self, a: _Arrays, content: Sequence[Line], starts: list[int], s: int, e: int
+    ) -> list[tuple[Line, tuple[int, int]]]:
+        """The sentence's tokens, cut to the content of each line they fall in."""
+        parts: list[tuple[Line, tuple[int, int]]] = []
+        i = s
+        while i < e:
+            while i < e and a.pos[i] == SPACE:
+                i += 1
+            if i >= e:
+                break
+            k = bisect_left(starts, a.idx[i] + 1) - 1
+            if k < 0:
+                i += 1
+                continue
+            line = content[k]
+            if a.idx[i] < line.content_start or a.idx[i] >= line.content_end:
+                i += 1  # a list marker or markup outside the content
+                continue
+            j = i
+            while j < e and a.idx[j] < line.content_end:
+                j += 1
+            parts.append((line, (i, j)))
+            i = j
+        return parts
+
+    def _trim(self, a: _Arrays, s: int, e: int) -> tuple[int, int]:
+        while s < e and (a.pos[s] == SPACE or a.texts[s] in EDGE_PUNCT or a.lowers[s] in self.ids.leading
+                         or set(a.texts[s]) <= EDGE_PUNCT):
+            s += 1
+        while e > s and (a.pos[e - 1] == SPACE or a.texts[e - 1] in EDGE_PUNCT or a.lowers[e - 1] in self.ids.leading
+                         or set(a.texts[e - 1]) <= EDGE_PUNCT):
+            e -= 1
+        return s, e
+
+    @staticmethod
+    def _is_question(a: _Arrays, s: int, e: int) -> bool:
+        while e > s and (a.pos[e - 1] == SPACE or a.texts[e - 1] in ("”", '"', "’", "'", ")", "*")):
+            e -= 1
+        return e > s and a.texts[e - 1].endswith("?")
+
+    def _children(self, a: _Arrays, s: int, e: int) -> dict[int, list[int]]:
+        children: dict[int, list[int]] = {}
+        for t in range(s, e):
+            h = a.heads[t]
+            if h != t:
+                children.setdefault(h, []).append(t)
+        return children
+
+    def _clauses(self, a: _Arrays, s: int, e: int, children: dict[int, list[int]]) -> list[tuple[int, int]]:
+        """Cut before each coordinated clause with its own subject, and at semicolons."""
+        ids = self.ids
+        cuts = set()
+        for t in range(s + 1, e):
+            if a.lowers[t] == ids.semicolon:
+                cuts.add(t + 1)
+                continue
+            if a.deps[t] not in ids.split or not (s <= a.heads[t] < e) or a.pos[t] not in (VERB, AUX):
+                continue
+            subjects = [k for k in children.get(t, ()) if a.deps[k] in ids.subject]
+            if not subjects or not any(a.deps[k] in ids.subject for k in children.get(a.heads[t], ())):
+                continue  # both clauses need a subject of their own
+            left = min([t, *(_left_edge(children, k) for k in subjects)])
+            if left > s:
+                cuts.add(left)
+        cuts.update(self._dash_cuts(a, s, e, children))
+        if not cuts:
+            return [(s, e)]
+        bounds = [s, *sorted(cuts), e]
+        return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i] < bounds[i + 1]]
+
+    def _dash_cuts(self, a: _Arrays, s: int, e: int, children: dict[int, list[int]]) -> list[int]:
+        """Cut after a spaced dash when what follows is a clause with its own subject
+        ("... to adapt - the frequency should not exceed ...")."""
+        dashes = [t for t in range(s + 1, e - 1) if a.lowers[t] in self.ids.dashes
+                  and a.idx[t] > a.idx[t - 1] + a.length[t - 1] and a.idx[t + 1] > a.idx[t] + a.length[t]]
+        cuts = []
+        for n, t in enumerate(dashes):
+            stop = dashes[n + 1] if n + 1 < len(dashes) else e
+            head = self._head(a, t + 1, stop)
+            if a.pos[head] in (VERB, AUX) and any(
+                a.deps[k] in self.ids.subject and t < k < stop for k in children.get(head, ())
+            ):
+                cuts.append(t + 1)
+        return cuts
+
+    # ------------------------------------------------------------------------- one clause
+
+    def _claim(
+        self,
+        a: _Arrays,
+        line: Line,
+        s: int,
+        e: int,
+        sentence: tuple[int, int],
+        children: dict[int, list[int]],
+        signals: list[Signal],
+        cues: list[tuple[int, int, str]],
+        q_index: list[int],
+        quantities: Sequence[tuple[int, int, str, str]],
+    ) -> ClaimSpan | None:
+        ids = self.ids
+        has_verb = any(a.pos[t] in (VERB, AUX) and a.deps[t] not in ids.modifier for t in range(s, e))
+        words = sum(1 for t in range(s, e) if a.pos[t] not in (PUNCT, SPACE, SYM))
+        head = self._head(a, s, e)
+        core = self._core(a, head, children) if children else set()
+        q_kinds = {quantities[i][2] for i in q_index}
+        q_units = {quantities[i][3] for i in q_index}
+
+        found: list[tuple[str, str, float, bool]] = []  # label, rule id, weight, lexical
+        best: dict[tuple[int, int, str], tuple[float, str]] = {}
+        clause_text = a.text[a.idx[s] : a.idx[e - 1] + a.length[e - 1]]
+        context_labels = set()
+        if line.kind == "item" and line.context:
+            context_labels = {r.label for r in self.context_rules if r.context is not None and r.context.search(line.context)}
+        for sig in signals:
+            rule = self.rules[sig.rule_id]
+            if rule.unless is not None and rule.unless.search(clause_text):
+                continue
+            label = self._relabel(a, sig, rule, head, children, s, context_labels)
+            weight = rule.weight + (1.0 if any(t in core for t in range(sig.start, sig.end)) else 0.0)
+            if self._subordinate(a, sig.end - 1, head):
+                weight /= 2
+            key = (sig.start, sig.end, label)
+            if key not in best or best[key][0] < weight:
+                best[key] = (weight, rule.id)
+        for (_, _, label), (weight, rule_id) in best.items():
+            found.append((label, rule_id, weight, True))
+        for rule in self.structure_rules:
+            if rule.structure == "imperative" and self._imperative(a, head, children):
+                found.append((rule.label, rule.id, rule.weight, True))
+        for rule in self.quantity_rules:
+            hits = [i for i in q_index if (not rule.quantity_kinds or quantities[i][2] in rule.quantity_kinds)
+                    and (not rule.quantity_units or quantities[i][3] in rule.quantity_units)]
+            if hits:
+                on_core = any(t in core for i in hits for t in range(quantities[i][0], quantities[i][1]))
+                found.append((rule.label, rule.id, rule.weight + (1.0 if on_core else 0.0), False))
+        if line.kind == "item" and line.context:
+            for rule in self.context_rules:
+                assert rule.context is not None
+                if rule.context.search(line.context):
+                    found.append((rule.label, rule.id, rule.weight, True))
+        # "when" rules need another label (or a quantity kind) beside them
+        plain = {label for label, rule_id, _, _ in found if not self._conditional(rule_id)}
+        kept = []
+        for label, rule_id, weight, lexical in found:
+            rule = self.rules[rule_id]
+            if rule.when_labels and not (rule.when_labels & (plain - {label})):
+                continue
+            if rule.when_quantities and not (rule.when_quantities & q_kinds):
+                continue
+            kept.append((label, rule_id, weight, lexical))
+
+        if not has_verb and not any(lexical for *_, lexical in kept):
+            return None  # a bare noun phrase ("Neck;") that no rule or lead-in makes a claim
+        if words < 2 and not kept:
+            return None
+        clause_end = a.idx[e - 1] + a.length[e - 1]
+        if not has_verb and words <= 2 and (sentence[0] > line.content_start + 1 or sentence[1] < line.content_end - 1):
+            return None  # a label inside a longer line ("Efficiency The effect ...")
+        if not has_verb and words <= 2 and not context_labels:
+            return None  # a short item that no list lead-in makes a claim ("Side effects")
+        if line.lead_in and not kept and clause_end >= line.content_end - 2:
+            return None  # a lead-in that only introduces its list ("... the following lines:")
+        totals: dict[str, float] = {}
+        top_rule: dict[str, tuple[float, str]] = {}
+        for label, rule_id, weight, _ in kept:
+            totals[label] = totals.get(label, 0.0) + weight
+            if label not in top_rule or top_rule[label][0] < weight:
+                top_rule[label] = (weight, rule_id)
+        if totals:
+            claim_type = max(totals, key=lambda lb: (totals[lb], -self.priority[lb]))
+            rule_id = top_rule[claim_type][1]
+            strength = totals[claim_type]
+        else:
+            claim_type, rule_id, strength = "other", "clause", 0.0
+        cue_words: dict[str, list[str]] = {"hedges": [], "absolutes": [], "negations": []}
+        for c_start, c_end, kind in cues:
+            text = " ".join(a.texts[c_start:c_end])
+            bucket = cue_words[f"{kind}s" if kind != "negation" else "negations"]
+            if text.lower() not in (w.lower() for w in bucket):
+                bucket.append(text)
+        consequence = claim_type == "advice" and any(label in self.scoring["consequence_labels"] for label in totals)
+        score = self._score(claim_type, strength, cue_words, bool(q_index), has_verb, a.lowers[s] in ids.conditional,
+                            consequence, line.lead_in and clause_end >= line.content_end - 2)
+        return ClaimSpan(s, e, claim_type, score, rule_id, sentence, line.context if line.kind == "item" else "",
+                         cue_words, tuple(q_index))
+
+    def _subordinate(self, a: _Arrays, t: int, head: int) -> bool:
+        """Whether token ``t`` sits in an adverbial clause of the predicate ("to lose weight,
+        ...", "if ..."), whose words say less about the claim's type."""
+        for _ in range(8):
+            if t == head or a.heads[t] == t:
+                return False
+            if a.deps[t] == self.ids.advcl:
+                return True
+            t = a.heads[t]
+        return False
+
+    def _conditional(self, rule_id: str) -> bool:
+        rule = self.rules[rule_id]
+        return bool(rule.when_labels or rule.when_quantities)
+
+    def _head(self, a: _Arrays, s: int, e: int) -> int:
+        """The clause's predicate: a token whose head lies outside the clause (a verb if any)."""
+        tops = [t for t in range(s, e) if not (s <= a.heads[t] < e) or a.heads[t] == t]
+        for t in tops:
+            if a.pos[t] in (VERB, AUX):
+                return t
+        return tops[0] if tops else s
+
+    def _core(self, a: _Arrays, head: int, children: dict[int, list[int]]) -> set[int]:
+        core = {head}
+        frontier = [head]
+        for _ in range(3):
+            nxt = []
+            for t in frontier:
+                for k in children.get(t, ()):
+                    if a.deps[k] in self.ids.core or (a.deps[k] in self.ids.split and a.pos[k] in (VERB, AUX, ADJ)):
+                        core.add(k)
+                        nxt.append(k)
+            frontier = nxt
+        return core
+
+    def _imperative(self, a: _Arrays, head: int, children: dict[int, list[int]]) -> bool:
+        ids = self.ids
+        if a.tags[head] != ids.vb or a.deps[head] != ids.root:
+            return False
+        kids = children.get(head, ())
+        if any(a.deps[k] in ids.subject for k in kids):
+            return False
+        return not any(a.deps[k] == ids.aux and a.lowers[k] == ids.to for k in kids)
+
+    def _relabel(
+        self, a: _Arrays, sig: Signal, rule: Rule, head: int, children: dict[int, list[int]], start: int,
+        context_labels: set[str],
+    ) -> str:
+        """A harm that is denied ("no discomfort") takes ``negated_label``; one that a reducing
+        verb governs or just precedes ("reduces the risk", "Relieves swelling"), that a reducing
+        modifier qualifies ("lower risk") or that a benefit list names ("indicated for: acne")
+        takes ``reversed_label``."""
+        if not (rule.negated_label or rule.reversed_label):
+            return rule.label
+        ids = self.ids
+        reversers = self.reversers.get(rule.id, frozenset())
+        if rule.reversed_label and (
+            rule.reversed_label in context_labels
+            or any(a.lowers[t] in reversers for t in range(max(start, sig.start - 4), sig.start))
+            or any(a.lowers[k] in ids.lessening for k in children.get(sig.end - 1, ()))
+        ):
+            return rule.reversed_label
+        if not children:
+            return rule.label
+        tok = sig.end - 1
+        if rule.negated_label:
+            if any(a.deps[k] == ids.neg or a.lowers[k] in ids.no for k in children.get(tok, ())):
+                return rule.negated_label
+            if a.deps[tok] in ids.acomp_attr and any(a.deps[k] == ids.neg for k in children.get(a.heads[tok], ())):
+                return rule.negated_label
+        t = tok
+        for _ in range(4):
+            if a.heads[t] == t:
+                break
+            t = a.heads[t]
+            if rule.negated_label and a.lowers[t] in ids.negating:
+                return rule.negated_label
+            if a.lowers[t] in reversers:
+                return rule.reversed_label
+            if t == head:
+                break
+        return rule.label
+
+    def _score(self, claim_type: str, strength: float, cues: dict[str, list[str]], has_quantity: bool,
+               has_verb: bool, conditional: bool, consequence: bool, lead_in: bool) -> float:
+        sc = self.scoring
+        score = float(sc["base"][claim_type])
+        if consequence:
+            score += sc["consequence_advice"]  # advice with a health consequence
+        if cues["absolutes"] and claim_type in sc["absolute_types"]:
+            score += sc["absolute"]
+        if has_quantity:
+            score += sc["quantity"]
+        score += sc["strength"] * min(sc["strength_cap"], max(0.0, strength - 2))
+        if cues["hedges"]:
+            score += sc["hedge"]
+        if not has_verb:
+            score += sc["verbless_item"]
+        if conditional:
+            score += sc["conditional"]
+        if lead_in:
+            score += sc["lead_in"]  # a list introduction: its items carry the claims
+        return round(min(0.99, max(0.01, score)), 3)
+
+
+def _left_edge(children: dict[int, list[int]], t: int) -> int:
+    best = t
+    stack = [t]
+    while stack:
+        x = stack.pop()
+        best = min(best, x)
+        stack.extend(children.get(x, ()))
+    return best
+
+
+def _within(items: Sequence[Any], starts: list[int], s: int, e: int) -> list[Any]:
+    out = []
+    for i in range(bisect_left(starts, s), len(items)):
+        item = items[i]
+        first = item.start if isinstance(item, Signal) else item[0]
+        last = item.end if isinstance(item, Signal) else item[1]
+        if first >= e:
+            break
+        if last <= e:
+            out.append(item)
+    return out
+
+
+def _within_index(items: Sequence[tuple[int, int, str, str]], starts: list[int], s: int, e: int) -> list[int]:
+    out = []
+    for i in range(bisect_left(starts, s), len(items)):
+        if items[i][0] >= e:
+            break
+        if items[i][1] <= e:
+            out.append(i)
+    return out
+
+
+def layout_lines(doc: Doc, key: str) -> tuple[Line, ...]:
+    """The layout the ``claim_layout`` component stored, or a fresh analysis of the text."""
+    stored = doc.user_data.get(key)
+    if stored is None:
+        return analyse(doc.text)
+    return tuple(Line(*row) for row in stored)
+
+
+def layout_rows(lines: Sequence[Line]) -> list[list[Any]]:
+    """Lines as plain lists (what ``doc.user_data`` can serialise)."""
+    return [[getattr(line, name) for name in Line.__slots__] for line in lines]
+

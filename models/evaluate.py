@@ -1,0 +1,59 @@
+"""Evaluate the extractor on a gold TSV: ``python -m models.evaluate GOLD SOURCES [--misses]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spacy.language import Language
+
+from annotations.errors import AnnotatorError, NotFoundError
+from annotations.gold import EvalReport, Prediction, read_gold, score_predictions
+from models.extract import extract_texts
+
+
+def find_source(sources_dir: str | Path, doc: str) -> Path:
+    """The file in ``sources_dir`` named ``<doc>_...`` or ``<doc>.txt``."""
+    folder = Path(sources_dir)
+    if not folder.is_dir():
+        raise NotFoundError(f"the sources folder {str(folder)!r} does not exist")
+    matches = sorted(p for p in folder.iterdir() if p.is_file() and (p.name.startswith(f"{doc}_") or p.name == f"{doc}.txt"))
+    if not matches:
+        raise NotFoundError(f"no source for gold doc {doc!r} in {str(folder)!r}: expected {doc}_<name> or {doc}.txt")
+    return matches[0]
+
+
+def evaluate(gold_path: str | Path, sources_dir: str | Path, nlp: Language) -> EvalReport:
+    """Extract from the sources the gold file refers to and score with the GUIDELINES rule."""
+    gold = read_gold(gold_path)
+    texts = {}
+    for doc in dict.fromkeys(g.doc for g in gold):
+        with open(find_source(sources_dir, doc), encoding="utf-8") as handle:
+            texts[doc] = handle.read()
+    predictions = [
+        Prediction(doc, c.start, c.end, c.claim_type, c.score, c.text)
+        for doc, found in extract_texts(nlp, texts.items())
+        for c in found
+    ]
+    return score_predictions(gold, predictions, texts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.evaluate", description=__doc__)
+    parser.add_argument("gold", help="gold TSV (doc, must, kind, quote)")
+    parser.add_argument("sources", help="folder with the source texts")
+    parser.add_argument("--model", default=None, help="spaCy model name or folder")
+    parser.add_argument("--misses", action="store_true", help="list misses, wrong types and false positives")
+    args = parser.parse_args(argv)
+    from models.pipeline import load_nlp
+
+    try:
+        report = evaluate(args.gold, args.sources, load_nlp(args.model))
+    except AnnotatorError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    print(report.format(show_misses=args.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

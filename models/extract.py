@@ -1,0 +1,216 @@
+"""Claim extraction: documents in, candidate claims out.
+
+:func:`extract_texts` streams ``(key, text)`` pairs: each text is cut into chunks (paragraphs,
+a list kept with its lead-in, see :func:`models.layout.chunks`), the chunks go through
+``nlp.pipe`` and the candidates come back with offsets into the whole text. Only a batch of
+Docs is alive at a time. With ``n_process > 1`` a pool of worker processes parses batches
+of chunks and sends back only the candidates, so the work is balanced even when the texts
+differ much in length.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
+from pathlib import PurePath
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from annotations.records import Claim, Cues, Document, Quantity, claim_from_span
+from models.components import CLAIM_KEY
+from models.layout import analyse, chunks
+
+DEFAULT_BATCH_SIZE = 128
+_SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A candidate claim with character offsets into its whole text."""
+
+    start: int
+    end: int
+    text: str
+    claim_type: str
+    score: float
+    rule_id: str
+    sentence_start: int
+    sentence_end: int
+    sentence: str
+    context: str
+    cues: Cues
+    quantities: tuple[Quantity, ...]
+
+
+def candidates_from_doc(doc: Doc, offset: int = 0) -> list[Candidate]:
+    """The candidates the pipeline left in ``doc.spans["claims"]``, shifted by ``offset``."""
+    out = []
+    for span in doc.spans.get(CLAIM_KEY, []):
+        s_start, s_end = span._.claim_sentence or (span.start_char, span.end_char)
+        cues = span._.claim_cues or {}
+        out.append(
+            Candidate(
+                start=span.start_char + offset,
+                end=span.end_char + offset,
+                text=span.text,
+                claim_type=span.label_,
+                score=float(span._.claim_score or 0.0),
+                rule_id=span._.claim_rule or span.id_,
+                sentence_start=s_start + offset,
+                sentence_end=s_end + offset,
+                sentence=doc.text[s_start:s_end],
+                context=span._.claim_context or "",
+                cues=Cues(tuple(cues.get("hedges", ())), tuple(cues.get("absolutes", ())), tuple(cues.get("negations", ()))),
+                quantities=tuple(
+                    Quantity(q["text"], q["kind"], q["minimum"], q["maximum"], q["unit"], q["start"] + offset, q["end"] + offset)
+                    for q in span._.claim_quantities or ()
+                ),
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- streaming
+
+
+def extract_texts(
+    nlp: Language,
+    items: Iterable[tuple[str, str]],
+    n_process: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[tuple[str, list[Candidate]]]:
+    """Yield ``(key, candidates)`` for each ``(key, text)``, in input order, streaming."""
+    if n_process < 1:
+        raise ValueError(f"n_process must be at least 1; got {n_process}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    if n_process == 1:
+        yield from _extract_serial(nlp, items, batch_size)
+    else:
+        yield from _extract_parallel(nlp, items, n_process, batch_size)
+
+
+class _Assembler:
+    """Collects chunk results per text and releases each text once all its chunks are in."""
+
+    def __init__(self) -> None:
+        self.pending: deque[list[Any]] = deque()  # [key, chunks left, candidates]
+
+    def add_text(self, key: str, n_chunks: int) -> None:
+        self.pending.append([key, n_chunks, []])
+
+    def ready(self) -> Iterator[tuple[str, list[Candidate]]]:
+        while self.pending and self.pending[0][1] == 0:
+            key, _, found = self.pending.popleft()
+            yield key, found
+
+    def add_result(self, candidates: list[Candidate]) -> Iterator[tuple[str, list[Candidate]]]:
+        yield from self.ready()
+        entry = self.pending[0]
+        entry[2].extend(candidates)
+        entry[1] -= 1
+        yield from self.ready()
+
+
+def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> Iterator[tuple[str, int]]:
+    for key, text in items:
+        ranges = chunks(analyse(text))
+        assembler.add_text(key, len(ranges))
+        for start, end in ranges:
+            yield text[start:end], start
+
+
+def _extract_serial(nlp: Language, items: Iterable[tuple[str, str]], batch_size: int) -> Iterator[tuple[str, list[Candidate]]]:
+    assembler = _Assembler()
+    for doc, offset in nlp.pipe(_chunk_stream(items, assembler), as_tuples=True, batch_size=batch_size):
+        yield from assembler.add_result(candidates_from_doc(doc, offset))
+    yield from assembler.ready()
+
+
+_WORKER_NLP: Language | None = None
+
+
+def _init_worker(nlp: Language) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP = nlp
+
+
+def _work(batch: list[tuple[str, int]]) -> list[list[Candidate]]:
+    assert _WORKER_NLP is not None, "the worker was started without a pipeline"
+    return [candidates_from_doc(doc, offset) for doc, offset in _WORKER_NLP.pipe(batch, as_tuples=True, batch_size=len(batch))]
+
+
+def _batches(stream: Iterator[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
+    batch: list[tuple[str, int]] = []
+    for item in stream:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _extract_parallel(
+    nlp: Language, items: Iterable[tuple[str, str]], n_process: int, batch_size: int
+) -> Iterator[tuple[str, list[Candidate]]]:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    assembler = _Assembler()
+    batches = _batches(_chunk_stream(items, assembler), batch_size)
+    in_flight: deque[AsyncResult[list[list[Candidate]]]] = deque()
+    with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
+        for batch in batches:
+            in_flight.append(pool.apply_async(_work, (batch,)))
+            while len(in_flight) > 2 * n_process:
+                for found in in_flight.popleft().get():
+                    yield from assembler.add_result(found)
+        while in_flight:
+            for found in in_flight.popleft().get():
+                yield from assembler.add_result(found)
+    yield from assembler.ready()
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+def extract_document(nlp: Language, document: Document) -> list[Claim]:
+    """The candidate claims of ``document`` as Claim records (origin and author "pipeline")."""
+    claims: list[Claim] = []
+    for _, found in extract_texts(nlp, [(document.name, document.text)]):
+        for c in found:
+            claims.append(
+                claim_from_span(
+                    document, c.start, c.end,
+                    claim_type=c.claim_type, score=c.score, rule_id=c.rule_id,
+                    sentence_start=c.sentence_start, sentence_end=c.sentence_end, context=c.context,
+                    cues=c.cues, quantities=c.quantities, origin="pipeline", created_by="pipeline",
+                )
+            )
+    return claims
+
+
+def candidate_json(doc_name: str, cand: Candidate) -> dict[str, Any]:
+    """The JSON object the ``extract`` command prints for one candidate."""
+    path = PurePath(doc_name)
+    doc = path.stem if path.suffix.lower() in _SOURCE_SUFFIXES else path.name
+    return {
+        "doc": doc,
+        "start": cand.start,
+        "end": cand.end,
+        "text": cand.text,
+        "claim_type": cand.claim_type,
+        "score": cand.score,
+        "rule_id": cand.rule_id,
+        "sentence": cand.sentence,
+        "sentence_start": cand.sentence_start,
+        "sentence_end": cand.sentence_end,
+        "context": cand.context,
+        "cues": cand.cues.to_dict(),
+        "quantities": [q.to_dict() for q in cand.quantities],
+    }

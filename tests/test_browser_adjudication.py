@@ -1,0 +1,127 @@
+"""Double review and adjudication in a real browser: two reviewers disagree on a claim, an
+adjudicator settles it. Accounts and claims are made through the Store API, so the test does not
+depend on the extractor's choices."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from annotations.auth import Actor
+from annotations.records import Document, claim_from_span
+from annotations.storage import Store
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = (
+    "Cold plunges and your immune system\n\n"
+    "Daily cold plunges prevent all winter infections in adults. "
+    "A short plunge may also lift your mood for a few hours.\n\n"
+    "People with heart conditions should ask a doctor before trying cold water immersion."
+)
+CLAIM_X = "Daily cold plunges prevent all winter infections in adults"
+OTHERS = ("A short plunge may also lift your mood for a few hours",
+          "People with heart conditions should ask a doctor before trying cold water immersion")
+PASSWORDS = {"ada": "ada's password", "rita": "rita's password", "raj": "raj's password",
+             "judy": "judy's password"}
+TIMEOUT = 30_000
+
+
+def seed(db_url: str) -> str:
+    """Accounts (admin, two reviewers, an adjudicator), double review, one document with three
+    hand-made claims; returns the id of claim X, the highest-scoring one."""
+    with Store.open(db_url) as store:
+        store.add_user(Actor("setup", "admin", local=True), "ada", "admin", PASSWORDS["ada"])
+        ada = Actor("ada", "admin")
+        for name, role in (("rita", "reviewer"), ("raj", "reviewer"), ("judy", "adjudicator")):
+            store.add_user(ada, name, role, PASSWORDS[name])
+        store.set_setting(ada, "reviews_per_claim", 2)
+        doc = Document(name="cold-plunge.txt", text=ARTICLE)
+
+        def claim(text: str, score: float, claim_type: str):
+            start = ARTICLE.index(text)
+            return claim_from_span(doc, start, start + len(text), claim_type=claim_type, score=score)
+
+        x = claim(CLAIM_X, 0.97, "efficacy")
+        store.add_document(ada, doc, [x, claim(OTHERS[0], 0.6, "efficacy"), claim(OTHERS[1], 0.4, "advice")])
+    return x.id
+
+
+def sign_in(page, base_url: str, name: str) -> None:
+    page.goto(base_url)
+    page.locator(".st-key-signin_name input").fill(name)
+    page.locator(".st-key-signin_password input").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {name}", exact=False).first).to_be_visible(timeout=TIMEOUT)
+
+
+def sign_out(page) -> None:
+    page.locator(".st-key-shell_sign_out button").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+
+
+def fill_text_area(page, key: str, text: str) -> None:
+    area = page.locator(f".st-key-{key} textarea")
+    area.fill(text)
+    area.press("Control+Enter")  # commit the value before the next click
+
+
+def review_claim_x(page, verdict_label: str, rationale: str) -> None:
+    form = page.locator(".st-key-review_form")
+    expect(form).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("mark").filter(has_text=CLAIM_X).first).to_be_visible(timeout=TIMEOUT)
+    page.locator(".st-key-review_verdict").get_by_text(verdict_label, exact=True).click()
+    fill_text_area(page, "review_rationale", rationale)
+    page.locator(".st-key-review_save button").click()
+    expect(page.get_by_text("Saved your review of").first).to_be_visible(timeout=TIMEOUT)
+
+
+def test_two_reviewers_disagree_and_the_adjudicator_settles(browser, app_factory, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'adjudication.db'}"
+    claim_x = seed(db_url)
+    app = app_factory(db_url)
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT)
+
+    sign_in(page, app.url, "rita")
+    review_claim_x(page, "Supported", "A trial in adults found fewer infections.")
+    sign_out(page)
+
+    sign_in(page, app.url, "raj")
+    review_claim_x(page, "Risky", "One small trial; 'all infections' overstates it.")
+    sign_out(page)
+
+    with Store.open(db_url) as store:
+        assert store.claim_detail(claim_x).status == "disputed"
+
+    sign_in(page, app.url, "judy")
+    page.get_by_role("link", name="Adjudicate").click()
+    expect(page.get_by_role("heading", name="Adjudicate")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("mark").filter(has_text=CLAIM_X).first).to_be_visible(timeout=TIMEOUT)
+    columns = page.locator('[data-testid="stColumn"]')
+    rita = columns.filter(has_text="rita").filter(has_text="A trial in adults found fewer infections.")
+    raj = columns.filter(has_text="raj").filter(has_text="'all infections' overstates it.")
+    expect(rita.filter(has_text="Supported")).to_have_count(1, timeout=TIMEOUT)
+    expect(raj.filter(has_text="Risky")).to_have_count(1, timeout=TIMEOUT)
+    rita_box, raj_box = rita.bounding_box(), raj.bounding_box()
+    assert abs(rita_box["y"] - raj_box["y"]) < 5 and rita_box["x"] != raj_box["x"]  # side by side
+
+    page.locator(".st-key-adjudicate_verdict").get_by_text("Risky", exact=True).click()
+    fill_text_area(page, "adjudicate_rationale", "The single trial does not support 'all infections'.")
+    page.locator(".st-key-adjudicate_save button").click()
+    recorded = page.get_by_text(re.compile(r"Final verdict recorded: Risky .*The claim is settled"))
+    expect(recorded).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("No claim has reviews that disagree.")).to_be_visible(timeout=TIMEOUT)
+
+    page.locator(".st-key-adjudicate_include_settled").get_by_text("Also show settled claims").click()
+    expect(page.get_by_text(re.compile(r"Settled: Risky, by judy"))).to_be_visible(timeout=TIMEOUT)
+
+    with Store.open(db_url) as store:
+        detail = store.claim_detail(claim_x)
+    assert detail.status == "settled"
+    assert (detail.verdict.verdict, detail.verdict.adjudicator) == ("risky", "judy")
+    assert detail.verdict.rationale == "The single trial does not support 'all infections'."
+    assert sorted((r.reviewer, r.verdict) for r in detail.reviews) == [("raj", "risky"), ("rita", "supported")]
+    page.close()

@@ -1,0 +1,108 @@
+"""The main flow in a real browser (Debian Chromium through Playwright): load a pasted article,
+review a claim with a citation, see the review after a reload and after a restart, export it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = (
+    "Green tea extract and weight\n\n"
+    "Green tea extract burns 30% more fat in 2 weeks. Drinking three cups a day completely prevents "
+    "heart disease. Take 500 mg twice a day with meals.\n"
+)
+RATIONALE = "Trials show no lasting fat loss from green tea extract."
+DOI = "10.1000/green.tea.2024"
+TIMEOUT = 60_000  # ms: the first load starts the spaCy pipeline
+
+
+def _sign_in(page, name: str = "Ann") -> None:
+    """Local mode asks the reviewer's name once per browser session."""
+    from playwright.sync_api import expect
+
+    name_box = page.locator(".st-key-review_name input")
+    expect(name_box).to_be_visible(timeout=TIMEOUT)
+    name_box.fill(name)
+    page.locator(".st-key-review_name_submit button").click()
+    expect(page.locator("mark.claim").first).to_be_visible(timeout=TIMEOUT)
+
+
+def _show_reviewed_claim(page, claim_text: str) -> None:
+    """A new session opens on the next claim waiting; the reviewed claim (the highest score) is
+    the one before it, shown with the saved review in the form."""
+    from playwright.sync_api import expect
+
+    mark = page.locator("mark.claim").first
+    expect(mark).not_to_have_text(claim_text, timeout=TIMEOUT)
+    page.locator(".st-key-review_prev button").click()
+    expect(mark).to_have_text(claim_text, timeout=TIMEOUT)
+    expect(page.locator(".st-key-review_rationale textarea")).to_have_value(RATIONALE)
+    expect(page.locator(".st-key-review_form")).to_contain_text("You reviewed this claim")
+    checked = page.locator(".st-key-review_verdict label").filter(has=page.locator("input:checked"))
+    expect(checked).to_have_text("Unsupported")
+    expect(page.locator("[class*='st-key-review_cite_identifier_'] input").first).to_have_value(DOI)
+
+
+def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path):
+    from playwright.sync_api import expect
+
+    app = app_factory()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+
+    # Sources: paste an article; its claims are extracted on load.
+    page.goto(f"{app.url}/sources")
+    page.locator(".st-key-sources_paste_text textarea").fill(ARTICLE)
+    page.locator(".st-key-sources_paste_name input").fill("Green tea")
+    page.locator(".st-key-sources_paste_load button").click()
+    expect(page.get_by_text(re.compile(r"Added Green tea with [1-9]\d* candidate claim"))).to_be_visible(
+        timeout=TIMEOUT)
+
+    # Review: name, verdict, rationale, a DOI citation, save.
+    page.get_by_role("link", name="Review").click()
+    _sign_in(page)
+    claim_text = page.locator("mark.claim").first.inner_text()
+    page.locator(".st-key-review_verdict").get_by_text("Unsupported", exact=True).click()
+    page.locator(".st-key-review_rationale textarea").fill(RATIONALE)
+    page.locator(".st-key-review_cite_add button").click()
+    identifier = page.locator("[class*='st-key-review_cite_identifier_'] input").first
+    expect(identifier).to_be_visible(timeout=TIMEOUT)
+    identifier.fill(DOI)
+    identifier.press("Enter")
+    expect(page.get_by_text(f"Links to https://doi.org/{DOI}")).to_be_visible(timeout=TIMEOUT)
+    page.locator(".st-key-review_save button").click()
+    expect(page.get_by_text("Saved your review")).to_be_visible(timeout=TIMEOUT)
+
+    # A reload starts a new session: the name is asked again, the review is still there.
+    page.reload()
+    _sign_in(page)
+    _show_reviewed_claim(page, claim_text)
+
+    # Restart the app on the same database.
+    app.stop()
+    app = app_factory(app.db_url)
+    page.goto(app.url)
+    _sign_in(page)
+    _show_reviewed_claim(page, claim_text)
+
+    # Export JSONL from the Export page and find the review in it.
+    page.get_by_role("link", name="Export").click()
+    page.locator(".st-key-export_format").click()
+    page.get_by_role("option", name=re.compile(r"^jsonl")).click()
+    page.locator(".st-key-export_build button").click()
+    download_button = page.locator(".st-key-export_download button")
+    expect(download_button).to_be_visible(timeout=TIMEOUT)
+    with page.expect_download() as download_info:
+        download_button.click()
+    path = tmp_path / "export.jsonl"
+    download_info.value.save_as(path)
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    [record] = [r for r in records if r["claim"]["text"] == claim_text]
+    [review] = record["reviews"]
+    assert (review["reviewer"], review["verdict"], review["rationale"]) == ("Ann", "unsupported", RATIONALE)
+    assert [(c["kind"], c["identifier"]) for c in review["citations"]] == [("doi", DOI)]
+    context.close()

@@ -1,0 +1,369 @@
+"""The command line, ``python -m app``: driven through ``app.cli.main`` (and once as a real process).
+
+Export and import have their own tests (tests of the export helper)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotations.auth import Actor
+from annotations.records import Document, claim_from_span
+from annotations.storage import Store
+from app import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ARTICLE = (
+    "Green tea and your heart\n\n"
+    "Drinking three cups of green tea a day reduces the risk of heart disease by 20%.\n\n"
+    "Some people take 500 mg of vitamin C daily, and high doses may cause kidney stones."
+)
+SERUM = (
+    "Retinol serum\n\n"
+    "Applying retinol every night clears acne in two weeks. "
+    "Do not use retinol during pregnancy."
+)
+CLAIM_TEXTS = ("reduces the risk of heart disease by 20%", "high doses may cause kidney stones")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run ``python -m app ARGV`` in this process: (exit status, stdout, stderr)."""
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> str:
+    """A fresh SQLite URL for --db; $CLAIMCHECK_DB points elsewhere, so a missed --db shows."""
+    monkeypatch.setenv("CLAIMCHECK_DB", f"sqlite:///{tmp_path / 'not-this-one.db'}")
+    monkeypatch.delenv(cli.PASSWORD_ENV, raising=False)
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def claim_ids(db) -> list[str]:
+    """A stored document with two hand-made claims (no extractor involved)."""
+    doc = Document(name="green-tea.txt", text=ARTICLE)
+    claims = [claim_from_span(doc, ARTICLE.index(t), ARTICLE.index(t) + len(t), claim_type=k)
+              for t, k in zip(CLAIM_TEXTS, ("efficacy", "risk"), strict=True)]
+    with Store.open(db) as store:
+        store.add_document(Actor("loader", "admin"), doc, claims)
+    return [c.id for c in claims]
+
+
+def stdin(monkeypatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+
+# ---------------------------------------------------------------------------------- help
+
+COMMANDS = [
+    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["export"], ["import"], ["evaluate"],
+    ["agreement"], ["users"], ["users", "add"], ["users", "set"], ["users", "list"], ["settings"],
+    ["settings", "show"], ["settings", "set"], ["db"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_of_each_command(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert out.startswith(f"usage: python -m app {' '.join(command)}")
+
+
+def test_every_command_has_help_listed():
+    parser = cli.build_parser()
+    listed = parser.format_help()
+    for command in {c[0] for c in COMMANDS} | {"bench"}:
+        assert f"    {command}" in listed
+
+
+def test_python_m_app_help_as_a_process():
+    result = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m app")
+    assert "agreement" in result.stdout and "review" in result.stdout
+
+
+# --------------------------------------------------------------------------- extract, ingest
+
+
+def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_path):
+    sources = {"green-tea": ARTICLE, "serum": SERUM}  # "doc" names a file without its extension
+    for name, text in sources.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "extract", str(tmp_path / "green-tea.txt"), str(tmp_path / "serum.txt"))
+    assert code == 0
+    rows = jsonl(out)
+    assert {row["doc"] for row in rows} == set(sources)
+    for row in rows:
+        assert {"doc", "start", "end", "text", "claim_type", "score"} <= set(row)
+        assert row["text"] == sources[row["doc"]][row["start"]:row["end"]]
+        assert 0.0 <= row["score"] <= 1.0
+    texts = " | ".join(row["text"] for row in rows)
+    assert "heart disease by 20%" in texts
+    assert "clears acne in two weeks" in texts
+
+
+def test_extract_refuses_a_missing_file(capsys, tmp_path):
+    code, out, err = run(capsys, "extract", str(tmp_path / "nowhere.txt"))
+    assert code == 1
+    assert out == ""
+    assert "nowhere.txt" in err
+
+
+def test_ingest_then_claims_lists_ids(capsys, tmp_path, db):
+    source = tmp_path / "green-tea.txt"
+    source.write_text(ARTICLE, encoding="utf-8")
+    code, out, err = run(capsys, "ingest", str(source), "--db", db)
+    assert code == 0
+    assert out.startswith("added green-tea: ")
+    code, out, _ = run(capsys, "claims", "--db", db)
+    rows = jsonl(out)
+    assert code == 0 and rows
+    with Store.open(db) as store:
+        for row in rows:
+            claim = store.get_claim(row["id"])
+            assert (row["doc"], row["text"]) == ("green-tea", ARTICLE[claim.start:claim.end])
+    code, out, err = run(capsys, "ingest", str(source), "--db", db)
+    assert (code, out) == (0, "already stored: green-tea\n")
+
+
+# -------------------------------------------------------------------------------- review
+
+
+def test_review_with_citations_is_stored(capsys, db, claim_ids):
+    code, out, err = run(capsys, "review", claim_ids[0][:8], "--verdict", "supported", "--reviewer", "ann",
+                         "--rationale", "a cohort study", "--cite", "PMID:123",
+                         "--cite", "https://example.org/tea", "--cite", "doi:10.1000/xyz123", "--db", db)
+    assert code == 0, err
+    printed = json.loads(out)
+    assert (printed["claim_id"], printed["reviewer"], printed["verdict"]) == (claim_ids[0], "ann", "supported")
+    with Store.open(db) as store:
+        review = store.review_of(claim_ids[0], "ann")
+    assert review.rationale == "a cohort study"
+    assert [(c.kind, c.identifier) for c in review.citations] == [
+        ("pmid", "123"), ("url", "https://example.org/tea"), ("doi", "10.1000/xyz123")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--cite", "doi:11.12/x"], "error: a DOI looks like 10.1000/xyz123"),
+        (["--cite", "javascript:alert(1)"], "error: only http and https links are accepted; got 'javascript:alert(1)'"),
+        (["--cite", "PMID:0"], "error: a PMID is a positive number"),
+        (["--cite", "see the leaflet"], "error: a reference must be a DOI (10.1000/xyz), PMID:123456 or an http(s) URL"),
+        (["--reviewer", "bad/name"], "error: a reviewer name is 1-64 letters"),
+    ],
+)
+def test_review_refuses_bad_input_and_saves_nothing(capsys, db, claim_ids, extra, message):
+    argv = ["review", claim_ids[0], "--verdict", "risky", "--reviewer", "ann", *extra, "--db", db]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (1, "")
+    assert err.startswith(message)
+    with Store.open(db) as store:
+        assert store.reviews_for_claim(claim_ids[0]) == []
+
+
+def test_review_of_an_unknown_claim(capsys, db, claim_ids):
+    code, _, err = run(capsys, "review", "no-such-claim", "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    assert code == 1
+    assert err == "error: no claim with id 'no-such-claim'\n"
+
+
+def test_review_verdict_is_a_closed_set(capsys, db, claim_ids):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["review", claim_ids[0], "--verdict", "true", "--reviewer", "ann", "--db", db])
+    assert exc.value.code == 2
+    assert "invalid choice: 'true'" in capsys.readouterr().err
+
+
+def test_a_second_review_by_the_same_reviewer_revises_it(capsys, db, claim_ids):
+    run(capsys, "review", claim_ids[1], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    code, out, _ = run(capsys, "review", claim_ids[1], "--verdict", "unsupported", "--reviewer", "ann", "--db", db)
+    assert code == 0
+    assert (json.loads(out)["verdict"], json.loads(out)["version"]) == ("unsupported", 2)
+
+
+# ------------------------------------------------------------------------------ accounts
+
+
+def test_users_add_reads_the_password_from_stdin(capsys, monkeypatch, db):
+    stdin(monkeypatch, "correct horse\n")
+    code, out, _ = run(capsys, "users", "add", "ada", "--role", "admin", "--db", db)
+    assert (code, out) == (0, "added ada (admin); sign-in is now required\n")
+    with Store.open(db) as store:
+        assert store.authenticate("ada", "correct horse") == Actor("ada", "admin")
+
+
+def test_users_add_without_password_and_the_first_must_be_admin(capsys, db):
+    code, out, err = run(capsys, "users", "add", "rita", "--role", "reviewer", "--no-password", "--db", db)
+    assert code == 1
+    assert err == "error: the first account turns sign-in on, so it must be an admin; got role 'reviewer'\n"
+    code, out, _ = run(capsys, "users", "add", "ada", "--role", "admin", "--no-password", "--db", db)
+    assert (code, out) == (0, "added ada (admin), no password; sign-in is now required\n")
+    code, out, err = run(capsys, "users", "list", "--db", db)
+    assert out == "ada\tadmin\tactive\tno password\n"
+
+
+def test_users_add_refuses_a_short_or_missing_password(capsys, monkeypatch, db):
+    stdin(monkeypatch, "short\n")
+    code, _, err = run(capsys, "users", "add", "ada", "--role", "admin", "--db", db)
+    assert (code, err) == (1, "error: a password needs at least 8 characters; got 5\n")
+    stdin(monkeypatch, "")
+    code, _, err = run(capsys, "users", "add", "ada", "--role", "admin", "--db", db)
+    assert (code, err) == (1, "error: expected a password on standard input; got nothing\n")
+
+
+@pytest.fixture
+def team(capsys, monkeypatch, db) -> str:
+    """Accounts mode: ada (admin, password "ada's password"), rita (reviewer, "rita's password"),
+    raj (reviewer, no password); double review."""
+    stdin(monkeypatch, "ada's password\n")
+    assert cli.main(["users", "add", "ada", "--role", "admin", "--db", db]) == 0
+    stdin(monkeypatch, "ada's password\nrita's password\n")
+    assert cli.main(["users", "add", "rita", "--role", "reviewer", "--as", "ada", "--db", db]) == 0
+    monkeypatch.setenv(cli.PASSWORD_ENV, "ada's password")
+    assert cli.main(["users", "add", "raj", "--role", "reviewer", "--no-password", "--as", "ada", "--db", db]) == 0
+    assert cli.main(["settings", "set", "reviews_per_claim", "2", "--as", "ada", "--db", db]) == 0
+    monkeypatch.delenv(cli.PASSWORD_ENV)
+    capsys.readouterr()
+    return db
+
+
+def test_changes_in_accounts_mode_need_an_admin_account(capsys, monkeypatch, team):
+    code, _, err = run(capsys, "users", "add", "sam", "--role", "reviewer", "--no-password", "--db", team)
+    assert code == 1
+    assert err.startswith("error: this store has accounts, so name yours with --as NAME")
+    monkeypatch.setenv(cli.PASSWORD_ENV, "rita's password")
+    code, _, err = run(capsys, "settings", "set", "reviews_per_claim", "3", "--as", "rita", "--db", team)
+    assert (code, err) == (1, "refused: rita (reviewer) may not manage accounts and settings; "
+                              "that needs the role admin\n")
+    monkeypatch.setenv(cli.PASSWORD_ENV, "ada's password")
+    stdin(monkeypatch, "rita's new password\n")
+    code, out, _ = run(capsys, "users", "set", "rita", "--role", "adjudicator", "--password", "--as", "ada",
+                       "--db", team)
+    assert (code, out) == (0, "rita: adjudicator, active\n")
+    with Store.open(team) as store:
+        assert store.authenticate("rita", "rita's new password").role == "adjudicator"
+        assert store.settings()["reviews_per_claim"] == 2
+
+
+def test_review_in_accounts_mode_needs_the_account_password(capsys, monkeypatch, claim_ids, team):
+    argv = ["review", claim_ids[0], "--verdict", "supported", "--reviewer", "rita", "--db", team]
+    monkeypatch.setenv(cli.PASSWORD_ENV, "not rita's password")
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err) == (1, "", "refused: wrong name or password, or the account is disabled\n")
+    code, _, err = run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "nobody", "--db", team)
+    assert (code, err) == (1, "error: no account named 'nobody'\n")
+    with Store.open(team) as store:
+        assert store.reviews_for_claim(claim_ids[0]) == []
+
+    monkeypatch.setenv(cli.PASSWORD_ENV, "rita's password")
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and json.loads(out)["reviewer"] == "rita"
+    monkeypatch.delenv(cli.PASSWORD_ENV)
+    stdin(monkeypatch, "rita's password\n")
+    code, out, _ = run(capsys, *argv[:-2], "--rationale", "revised", "--db", team)
+    assert code == 0 and json.loads(out)["version"] == 2
+    # raj has no password: no password is asked
+    code, out, _ = run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "raj", "--db", team)
+    assert code == 0
+    with Store.open(team) as store:
+        assert store.claim_detail(claim_ids[0]).status == "disputed"
+
+
+# ---------------------------------------------------------------------- settings, agreement, db
+
+
+def test_settings_set_and_show(capsys, db):
+    code, out, _ = run(capsys, "settings", "set", "reviews_per_claim", "2", "--db", db)
+    assert code == 0
+    assert "reviews_per_claim\t2\n" in out
+    code, out, _ = run(capsys, "settings", "show", "--db", db)
+    assert out.splitlines()[0] == "reviews_per_claim\t2"
+    code, _, err = run(capsys, "settings", "set", "reviews_per_claim", "two", "--db", db)
+    assert (code, err) == (1, "error: reviews_per_claim must be a whole number from 1 to 10; got 'two'\n")
+    code, _, err = run(capsys, "settings", "set", "colour", "blue", "--db", db)
+    assert code == 1 and err.startswith("error: unknown setting 'colour'; known: reviews_per_claim")
+
+
+def test_agreement_json(capsys, db, claim_ids):
+    run(capsys, "settings", "set", "reviews_per_claim", "2", "--db", db)
+    for reviewer, verdicts in (("ann", ("supported", "risky")), ("bob", ("supported", "supported"))):
+        for claim_id, verdict in zip(claim_ids, verdicts, strict=True):
+            assert cli.main(["review", claim_id, "--verdict", verdict, "--reviewer", reviewer, "--db", db]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "agreement", "--json", "--db", db)
+    report = json.loads(out)
+    assert code == 0
+    assert {"pairs", "fleiss_kappa", "krippendorff_alpha", "is_claim", "by_type"} <= set(report)
+    assert report["pairs"] == [{"a": "ann", "b": "bob", "n": 2, "observed": 0.5, "cohen_kappa": 0.0}]
+    assert report["percent_agreement"] == 0.5
+    code, out, _ = run(capsys, "agreement", "--db", db)
+    assert "ann / bob: n=2, agree 50.0%, kappa 0.000" in out
+
+
+def test_agreement_with_nothing_to_compare(capsys, db):
+    code, out, _ = run(capsys, "agreement", "--db", db)
+    assert code == 0 and "no claim has two reviews yet" in out
+
+
+def test_db_prints_where_the_data_lives(capsys, tmp_path, db, claim_ids):
+    code, out, _ = run(capsys, "db", "--db", db)
+    info = dict(line.split("\t") for line in out.splitlines())
+    assert code == 0
+    assert info["location"] == str(tmp_path / "cli.db")
+    assert (info["backend"], info["claims"], info["documents"]) == ("sqlite", "2", "1")
+    assert info["revision"] == info["newest"]
+
+
+def test_db_on_a_database_not_yet_migrated(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    code, out, err = run(capsys, "db", "--db", url)
+    assert code == 0
+    assert "revision\tNone" in out
+    assert "python -m app db upgrade" in err
+    code, out, _ = run(capsys, "db", "upgrade", "--db", url)
+    assert code == 0 and "users\t0" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["claims"], ["agreement"], ["users", "list"], ["settings", "show"], ["db"]],
+    ids=" ".join,
+)
+def test_db_option_on_store_commands(capsys, tmp_path, db, claim_ids, argv):
+    """Every store command reads the store named by --db, not $CLAIMCHECK_DB."""
+    with Store.open(db) as store:
+        store.add_user(Actor("seed", "admin", local=True), "ada", "admin", None)
+        store.set_setting(Actor("ada", "admin"), "organisation", "Desk of --db")
+        store.save_review(Actor("ada", "admin"), claim_ids[0], "risky")
+    code, with_db, _ = run(capsys, *argv, "--db", db)
+    assert code == 0
+    code, without, _ = run(capsys, *argv)
+    assert code == 0
+    expected = {"claims": claim_ids[0], "agreement": "1 ratings by 1 reviewers", "users": "ada\tadmin",
+                "settings": "organisation\tDesk of --db", "db": str(tmp_path / "cli.db")}[argv[0]]
+    assert expected in with_db
+    assert expected not in without
+
+
+def test_bad_database_url(capsys):
+    code, _, err = run(capsys, "claims", "--db", "nonsense://")
+    assert code == 1
+    assert err.startswith("error: a database URL looks like sqlite:///path/to/file.db")

@@ -1,0 +1,231 @@
+"""Import of JSONL exports: the round trip on both backends (export, import into an empty store,
+export again: the same files and the same records), importing twice, and malformed lines (reported
+with their line number; nothing from the file is kept)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotations.auth import Actor
+from annotations.errors import ImportFormatError, ValidationError
+from annotations.export import export, import_jsonl, read_jsonl
+from annotations.export.jsonl import dump_row
+from annotations.storage import ClaimBundle, ExportFilter, Store
+from scripts.make_samples import fill_store
+
+EMPTY = {"documents": 0, "claims": 0, "reviews": 0, "verdicts": 0, "history": 0}
+
+
+@pytest.fixture
+def sample(ann: Actor) -> Iterator[Store]:
+    """The samples source in an in-memory store of its own (``memory_store`` stays empty)."""
+    with Store.open("sqlite://") as source:
+        fill_store(source, ann)
+        yield source
+
+
+@pytest.fixture
+def exported(sample: Store, tmp_path: Path) -> Path:
+    """Every claim of the samples source, reviewed or not, as JSONL."""
+    path = tmp_path / "source.jsonl"
+    export(sample, "jsonl", path, ExportFilter(reviewed_only=False))
+    return path
+
+
+def data_counts(store: Store) -> dict[str, int]:
+    return {k: v for k, v in store.counts().items() if k in EMPTY}
+
+
+def without_new_import_entries(path: Path, original: Path, importer: str) -> str:
+    """The lines of ``path`` without the ``import`` entry the store added to each document's
+    history on import (checking there is exactly one per document, by ``importer``)."""
+    known = {e["id"] for line in original.read_text(encoding="utf-8").splitlines()
+             for e in json.loads(line)["document"]["history"] or ()}
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        history = row["document"]["history"]
+        if history is not None:
+            added = [e for e in history if e["id"] not in known]
+            assert [(e["action"], e["actor"], e["entity_id"]) for e in added] == [
+                ("import", importer, row["document"]["id"])]
+            row["document"]["history"] = [e for e in history if e["id"] in known]
+        out.append(dump_row(row) + "\n")
+    return "".join(out)
+
+
+def comparable(bundle: ClaimBundle, known: set[str] | None = None, importer: str = "") -> tuple[Any, ...]:
+    """The fields of a bundle; given the ``known`` history ids, less the one ``import`` entry by
+    ``importer`` that the store added to the document's history."""
+    document_history = bundle.document_history
+    if known is not None:
+        added = [e for e in document_history if e.id not in known]
+        assert [(e.action, e.actor) for e in added] == [("import", importer)]
+        document_history = [e for e in document_history if e.id in known]
+    return (bundle.document, bundle.claim, bundle.reviews, bundle.verdict, bundle.history, document_history,
+            bundle.final, bundle.status)
+
+
+# --------------------------------------------------------------------------------- round trip
+
+
+def test_round_trip_restores_every_record(sample: Store, exported: Path, store: Store, ann: Actor,
+                                          tmp_path: Path) -> None:
+    store.set_setting(ann, "reviews_per_claim", 2)
+    counts = import_jsonl(store, exported, ann)
+    assert (counts.documents, counts.claims, counts.reviews, counts.verdicts, counts.skipped) == (2, 8, 13, 2, 0)
+
+    again = tmp_path / "again.jsonl"
+    export(store, "jsonl", again, ExportFilter(reviewed_only=False))
+    assert without_new_import_entries(again, exported, "ann") == exported.read_text(encoding="utf-8")
+
+    everything = ExportFilter(reviewed_only=False)
+    originals = list(sample.iter_bundles(everything))
+    known = {e.id for b in originals for e in b.document_history}
+    before = [comparable(b) for b in originals]
+    after = [comparable(b, known, "ann") for b in store.iter_bundles(everything)]
+    assert len(after) == 8
+    assert after == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "claimreview", "gold"])
+def test_round_trip_gives_identical_files(sample: Store, exported: Path, store: Store, ann: Actor,
+                                          tmp_path: Path, fmt: str) -> None:
+    """The formats without history come out byte for byte the same from the restored store."""
+    store.set_setting(ann, "reviews_per_claim", 2)
+    store.set_setting(ann, "organisation", "Example Health Desk")
+    store.set_setting(ann, "organisation_url", "https://factcheck.example.org/health")
+    import_jsonl(store, exported, ann)
+    export(sample, fmt, tmp_path / "a")
+    export(store, fmt, tmp_path / "b")
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+
+
+def test_importing_twice_adds_nothing(exported: Path, store: Store, ann: Actor) -> None:
+    import_jsonl(store, exported, ann)
+    stored = store.counts()
+    counts = import_jsonl(store, exported, ann)
+    assert (counts.documents, counts.claims, counts.reviews, counts.verdicts, counts.history) == (0, 0, 0, 0, 0)
+    assert counts.skipped == 8 + 13 + 2  # claims, reviews, verdicts
+    assert store.counts() == stored
+
+
+def test_import_into_a_store_that_holds_the_same_text_under_another_id(exported: Path, memory_store: Store,
+                                                                       ann: Actor) -> None:
+    first = next(read_jsonl(exported)).document
+    memory_store.add_document(ann, first.replace(id="another-id"))
+    counts = import_jsonl(memory_store, exported, ann)
+    assert counts.documents == 1  # only the second document is new
+    assert {c.document_id for c in memory_store.list_claims()} >= {"another-id"}
+
+
+# ---------------------------------------------------------------------------- malformed lines
+
+
+def edit_line(n: int, change: Callable[[dict[str, Any]], Any]) -> Callable[[list[str]], list[str]]:
+    """A corruption that applies ``change`` to the row on line ``n`` (1-based)."""
+    def corrupt(lines: list[str]) -> list[str]:
+        row = json.loads(lines[n - 1])
+        change(row)
+        lines[n - 1] = dump_row(row)
+        return lines
+    return corrupt
+
+
+def replace_line(n: int, text: str) -> Callable[[list[str]], list[str]]:
+    def corrupt(lines: list[str]) -> list[str]:
+        lines[n - 1] = text
+        return lines
+    return corrupt
+
+
+def swap_lines(a: int, b: int) -> Callable[[list[str]], list[str]]:
+    def corrupt(lines: list[str]) -> list[str]:
+        lines[a - 1], lines[b - 1] = lines[b - 1], lines[a - 1]
+        return lines
+    return corrupt
+
+
+CORRUPTIONS = [
+    (replace_line(3, '{"schema_version": "1.0", "id": '), 3, r"expected a JSON object; Expecting value"),
+    (replace_line(2, "[1, 2]"), 2, r"a line must be an object; got list"),
+    (edit_line(4, lambda r: r.update(schema_version="9.9")), 4, r"schema_version must be '1.0'; got '9.9'"),
+    (edit_line(2, lambda r: r.update(extra=1)), 2, r"a line must have the fields .*; unknown extra"),
+    (edit_line(3, lambda r: r["claim"].pop("score")), 3, r"claim must have the fields .*; missing score"),
+    (edit_line(3, lambda r: r["claim"].update(text="Magnesium is perfectly safe at any dose")), 3,
+     r"claim text must be the 40 characters at 179:219; got 39 characters"),
+    (edit_line(3, lambda r: r["claim"].update(text="Magnesium is completely safe at any DOSE")), 3,
+     r"claim text 'Magnesium is completely safe at any DOSE' is not the document text at 179:219"),
+    (edit_line(4, lambda r: r["claim"].update(claim_type="miracle")), 4, r"claim_type must be one of efficacy, .*; "
+                                                                         r"got 'miracle'"),
+    (edit_line(2, lambda r: r["reviews"][0].update(verdict="maybe")), 2,
+     r"verdict must be one of supported, unsupported, risky, not_a_claim; got 'maybe'"),
+    (edit_line(2, lambda r: r["reviews"][0]["citations"].append({"kind": "doi", "identifier": "doi:1234"})), 2,
+     r"a DOI looks like 10.1000/xyz123"),
+    (edit_line(1, lambda r: r["document"].update(text=r["document"]["text"] + "!")), 1,
+     r"content_hash does not match the text"),
+    (edit_line(5, lambda r: r["document"].update(text=None, history=None)), 5,
+     r"document 'd2000000-0000-4000-8000-000000000002' appears here first, so this line must carry its text"),
+    (swap_lines(4, 5), 5, r"document 'd1000000-0000-4000-8000-000000000001' appears on an earlier line, but not "
+                          r"on the line before, so this line must carry its text"),
+    (edit_line(2, lambda r: r["document"].update(content_hash="0" * 64)), 2,
+     r"document d1000000-\S+ has content_hash bc405f\w+ on an earlier line; got '0000"),
+    (edit_line(3, lambda r: r["final"].update(source="vote")), 3, r"final.source must be one of adjudication, consensus"),
+    (edit_line(3, lambda r: r["final"].update(verdict="supported")), 3,
+     r"final.verdict must be the adjudicated verdict 'risky'; got 'supported'"),
+    (edit_line(3, lambda r: r["history"][0].update(claim_id="c-other")), 3,
+     r"history entry \S+ must concern claim c1000000-0000-4000-8000-000000000003; got claim_id 'c-other'"),
+    (edit_line(6, lambda r: r.update(status="done")), 6, r"status must be one of unreviewed, .*; got 'done'"),
+]
+
+
+@pytest.mark.parametrize(("corrupt", "line", "reason"), CORRUPTIONS)
+def test_malformed_line_is_reported_and_nothing_is_imported(
+    exported: Path, memory_store: Store, ann: Actor, tmp_path: Path,
+    corrupt: Callable[[list[str]], list[str]], line: int, reason: str,
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(corrupt(exported.read_text(encoding="utf-8").splitlines())) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=rf"bad.jsonl, line {line}: {reason}") as caught:
+        import_jsonl(memory_store, bad, ann)
+    assert caught.value.line == line
+    assert data_counts(memory_store) == EMPTY
+
+
+def test_a_bad_last_line_rolls_back_the_whole_file(exported: Path, store: Store, ann: Actor, tmp_path: Path) -> None:
+    """On both backends: seven good lines are written before line 8 fails; none of them stays."""
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 8
+    lines[7] = lines[7].replace('"schema_version":"1.0"', '"schema_version":"0.9"')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=r"line 8: schema_version must be '1.0'; got '0.9'"):
+        import_jsonl(store, bad, ann)
+    assert data_counts(store) == EMPTY
+
+
+def test_a_line_that_is_not_utf8(exported: Path, memory_store: Store, ann: Actor, tmp_path: Path) -> None:
+    data = exported.read_bytes().split(b"\n")
+    data[1] = data[1].replace(b"readers", b"r\xe9aders")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\n".join(data))
+    with pytest.raises(ImportFormatError, match=r"line 2: expected UTF-8 text"):
+        import_jsonl(memory_store, bad, ann)
+    assert data_counts(memory_store) == EMPTY
+
+
+def test_blank_lines_and_a_byte_order_mark_are_accepted(exported: Path, memory_store: Store, ann: Actor,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "spaced.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + exported.read_bytes().replace(b"\n", b"\n\n"))
+    assert import_jsonl(memory_store, path, ann).claims == 8
+
+
+def test_missing_file(memory_store: Store, ann: Actor, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"expected a JSONL export file; there is no file at .*nope.jsonl"):
+        import_jsonl(memory_store, tmp_path / "nope.jsonl", ann)
