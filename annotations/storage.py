@@ -336,32 +336,22 @@ class Store:
 
     @contextmanager
     def _migrating(self) -> Iterator[Connection]:
-        """A connection for Alembic, which runs each migration in a transaction of its own.
-
-        On PostgreSQL a session advisory lock lets one process migrate at a time (two app
-        processes starting on an empty database); on SQLite ``BEGIN IMMEDIATE`` does that."""
-        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-            if self.backend != "postgresql":
-                yield conn
-                conn.commit()
-                return
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-            conn.commit()
-            try:
-                yield conn
-                conn.commit()
-            finally:
-                conn.rollback()
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-                conn.commit()
+        """A connection in one transaction for a whole migration run, holding a lock for its
+        length (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction advisory lock), so two
+        processes starting on the same empty database migrate one after the other, and a failed
+        migration leaves the database as it was. Alembic runs inside this transaction."""
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            yield conn
 
     def migrate(self, revision: str = "head") -> None:
-        """Run the named, ordered migrations up to ``revision``, each in its own transaction."""
+        """Run the named, ordered migrations up to ``revision``, in one transaction."""
         with self._migrating() as conn:
             command.upgrade(self._alembic(conn), revision)
 
     def downgrade(self, revision: str) -> None:
-        """Undo migrations down to ``revision`` ("base" empties the database)."""
+        """Undo migrations down to ``revision`` ("base" empties the database), in one transaction."""
         with self._migrating() as conn:
             command.downgrade(self._alembic(conn), revision)
 
@@ -1134,12 +1124,12 @@ def _import_chunk(
     d, c, r, v, h = schema.documents, schema.claims, schema.reviews, schema.verdicts, schema.history
 
     new_docs = {b.document.id: b.document for b in chunk if b.document.id not in doc_ids}
+    inserted: list[Document] = []
     if new_docs:
         stored = conn.execute(select(d.c.id, d.c.content_hash).where(or_(
             d.c.id.in_(new_docs), d.c.content_hash.in_([x.content_hash for x in new_docs.values()])))).all()
         by_id = {row.id for row in stored}
         by_hash = {row.content_hash: row.id for row in stored}
-        inserted = []
         for doc in new_docs.values():
             if doc.id in by_id:
                 doc_ids[doc.id] = doc.id
@@ -1150,9 +1140,6 @@ def _import_chunk(
                 inserted.append(doc)
         if inserted:
             conn.execute(insert(d), [_document_values(x) for x in inserted])
-            conn.execute(insert(h), [_history_values(HistoryEntry(
-                entity="document", entity_id=x.id, action="import", actor=actor.name, before=None,
-                after=_document_summary_dict(x))) for x in inserted])
             counts.documents += len(inserted)
 
     claims: list[Claim] = []
@@ -1225,6 +1212,10 @@ def _import_chunk(
         if rows:
             conn.execute(insert(h), rows)
             counts.history += len(rows)
+    if inserted:  # logged after the history the documents brought along
+        conn.execute(insert(h), [_history_values(HistoryEntry(
+            entity="document", entity_id=x.id, action="import", actor=actor.name, before=None,
+            after=_document_summary_dict(x))) for x in inserted])
 
 
 # -------------------------------------------------------------------------- filter matching

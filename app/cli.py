@@ -8,7 +8,6 @@ import argparse
 import getpass
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -106,8 +105,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
     print(f"claimcheck: data in {load_config(db=args.db).db_url}; open http://{args.address}:{args.port}",
-          file=sys.stderr)
-    return subprocess.call(command, env=env, cwd=ROOT)
+          file=sys.stderr, flush=True)
+    # Become the Streamlit process, so a signal to this process stops the server itself.
+    os.chdir(ROOT)
+    os.execve(sys.executable, command, env)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

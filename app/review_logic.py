@@ -138,10 +138,11 @@ def card_html(document: Document, claim: Claim) -> str:
         parts.append(f'<div class="cc-context">Context: {html.escape(claim.context)}</div>')
     parts.append(f'<div class="cc-para">{views.claim_html(document, claim)}</div>')
     chips = []
-    for css, title, words in (("hedge", "hedge", claim.cues.hedges), ("absolute", "absolute", claim.cues.absolutes),
-                              ("negation", "negation", claim.cues.negations)):
-        chips += [f'<span class="cc-chip cc-{css}">{title}: {html.escape(w)}</span>' for w in words]
-    chips += [f'<span class="cc-chip cc-quantity">{html.escape(quantity_text(q))}</span>' for q in claim.quantities]
+    cues = (("hedge", claim.cues.hedges), ("absolute", claim.cues.absolutes), ("negation", claim.cues.negations))
+    for kind, words in cues:
+        chips += [f'<span class="cc-chip cc-{kind}">{kind}: {html.escape(w)}</span>' for w in words]
+    chips += [f'<span class="cc-chip cc-quantity">{html.escape(quantity_text(q))}</span>'
+              for q in claim.quantities]
     if chips:
         parts.append(f'<div class="cc-chips">{"".join(chips)}</div>')
     parts.append("</div>")
@@ -211,7 +212,8 @@ def span_from_text(text: str, near: int, needle: str) -> tuple[int, int]:
         raise ValidationError("type the exact text of the claim; got nothing")
     starts = occurrences(text, needle)
     if not starts:
-        raise ValidationError(f"the text {needle!r} does not occur in the document; copy it exactly from the source")
+        raise ValidationError(
+            f"the text {needle!r} does not occur in the document; copy it exactly from the source")
     start = min(starts, key=lambda s: (abs(s - near), s))
     return start, start + len(needle)
 

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from annotations.errors import AnnotatorError  # noqa: E402
 from app import state  # noqa: E402
 
-st.set_page_config(page_title="claimcheck", page_icon="🩺", layout="wide")
+st.set_page_config(page_title="claimcheck", page_icon=":material/fact_check:", layout="wide")
 state.init_session()
 
 try:
@@ -52,14 +52,14 @@ with st.sidebar:
     st.caption(f"Data: `{store.location}`")
 
 if accounts and who is None:
-    pages = [st.Page(PAGES / "signin.py", title="Sign in", icon="🔑", default=True)]
+    pages = [st.Page(PAGES / "signin.py", title="Sign in", icon=":material/login:", default=True)]
 else:
     pages = [
-        st.Page(PAGES / "review.py", title="Review", icon="✅", default=True),
-        st.Page(PAGES / "sources.py", title="Sources", icon="📄"),
-        st.Page(PAGES / "adjudicate.py", title="Adjudicate", icon="⚖️"),
-        st.Page(PAGES / "agreement.py", title="Agreement", icon="📊"),
-        st.Page(PAGES / "export.py", title="Export", icon="📦"),
-        st.Page(PAGES / "users.py", title="Users & settings", icon="👥"),
+        st.Page(PAGES / "review.py", title="Review", icon=":material/fact_check:", default=True),
+        st.Page(PAGES / "sources.py", title="Sources", icon=":material/description:"),
+        st.Page(PAGES / "adjudicate.py", title="Adjudicate", icon=":material/balance:"),
+        st.Page(PAGES / "agreement.py", title="Agreement", icon=":material/monitoring:"),
+        st.Page(PAGES / "export.py", title="Export", icon=":material/download:"),
+        st.Page(PAGES / "users.py", title="Users & settings", icon=":material/group:"),
     ]
 st.navigation(pages).run()

@@ -116,7 +116,7 @@ def stale_notice(exc: StaleEditError) -> None:
     current = exc.current
     if current is None:
         return
-    with st.container(border=True, key="stale_newer_version"):
+    with st.container(border=True):
         if isinstance(current, (Review, Verdict)):
             who = current.reviewer if isinstance(current, Review) else current.adjudicator
             stamp = review_logic.when(current.updated_at or current.created_at)

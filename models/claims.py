@@ -103,15 +103,18 @@ class _Arrays:
     lowers: list[int]
     idx: list[int]
     length: list[int]
-    texts: list[str]
     text: str
 
+    def tok(self, t: int) -> str:
+        """The text of token ``t`` (sliced from the text: no Token object is made)."""
+        return self.text[self.idx[t] : self.idx[t] + self.length[t]]
 
-def _arrays(doc: Doc) -> _Arrays:
+
+def _arrays(doc: Doc, text: str) -> _Arrays:
     arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH])  # uint64: hashes stay exact
     heads = (np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)).tolist() if len(doc) else []
     return _Arrays(heads, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist(), arr[:, 4].tolist(),
-                   arr[:, 5].tolist(), arr[:, 6].tolist(), [t.text for t in doc], doc.text)
+                   arr[:, 5].tolist(), arr[:, 6].tolist(), text)
 
 
 class ClaimBuilder:
@@ -135,6 +138,7 @@ class ClaimBuilder:
     def build(
         self,
         doc: Doc,
+        text: str,
         lines: Sequence[Line],
         signals: Sequence[Signal],
         cues: Sequence[tuple[int, int, str]],
@@ -143,7 +147,7 @@ class ClaimBuilder:
         """``cues``: (start, end, kind); ``quantities``: (start, end, kind, unit), in token order."""
         if not len(doc):
             return []
-        a = _arrays(doc)
+        a = _arrays(doc, text)
         parsed = doc.has_annotation("DEP")
         content = [ln for ln in lines if ln.kind != "blank"]
         starts = [ln.content_start for ln in content]
@@ -201,19 +205,19 @@ class ClaimBuilder:
         return parts
 
     def _trim(self, a: _Arrays, s: int, e: int) -> tuple[int, int]:
-        while s < e and (a.pos[s] == SPACE or a.texts[s] in EDGE_PUNCT or a.lowers[s] in self.ids.leading
-                         or set(a.texts[s]) <= EDGE_PUNCT):
+        while s < e and (a.pos[s] == SPACE or a.tok(s) in EDGE_PUNCT or a.lowers[s] in self.ids.leading
+                         or set(a.tok(s)) <= EDGE_PUNCT):
             s += 1
-        while e > s and (a.pos[e - 1] == SPACE or a.texts[e - 1] in EDGE_PUNCT or a.lowers[e - 1] in self.ids.leading
-                         or set(a.texts[e - 1]) <= EDGE_PUNCT):
+        while e > s and (a.pos[e - 1] == SPACE or a.tok(e - 1) in EDGE_PUNCT or a.lowers[e - 1] in self.ids.leading
+                         or set(a.tok(e - 1)) <= EDGE_PUNCT):
             e -= 1
         return s, e
 
     @staticmethod
     def _is_question(a: _Arrays, s: int, e: int) -> bool:
-        while e > s and (a.pos[e - 1] == SPACE or a.texts[e - 1] in ("”", '"', "’", "'", ")", "*")):
+        while e > s and (a.pos[e - 1] == SPACE or a.tok(e - 1) in ("”", '"', "’", "'", ")", "*")):
             e -= 1
-        return e > s and a.texts[e - 1].endswith("?")
+        return e > s and a.tok(e - 1).endswith("?")
 
     def _children(self, a: _Arrays, s: int, e: int) -> dict[int, list[int]]:
         children: dict[int, list[int]] = {}
@@ -352,7 +356,7 @@ class ClaimBuilder:
             claim_type, rule_id, strength = "other", "clause", 0.0
         cue_words: dict[str, list[str]] = {"hedges": [], "absolutes": [], "negations": []}
         for c_start, c_end, kind in cues:
-            text = " ".join(a.texts[c_start:c_end])
+            text = a.text[a.idx[c_start] : a.idx[c_end - 1] + a.length[c_end - 1]]
             bucket = cue_words[f"{kind}s" if kind != "negation" else "negations"]
             if text.lower() not in (w.lower() for w in bucket):
                 bucket.append(text)
@@ -501,11 +505,11 @@ def _within_index(items: Sequence[tuple[int, int, str, str]], starts: list[int],
     return out
 
 
-def layout_lines(doc: Doc, key: str) -> tuple[Line, ...]:
-    """The layout the ``claim_layout`` component stored, or a fresh analysis of the text."""
+def layout_lines(doc: Doc, key: str, text: str) -> tuple[Line, ...]:
+    """The layout the ``claim_layout`` component stored, or a fresh analysis of ``text``."""
     stored = doc.user_data.get(key)
     if stored is None:
-        return analyse(doc.text)
+        return analyse(text)
     return tuple(Line(*row) for row in stored)
 
 

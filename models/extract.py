@@ -22,8 +22,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from annotations.records import Claim, Cues, Document, Quantity, claim_from_span
-from models.components import CLAIM_KEY
-from models.layout import analyse, chunks
+from models.claims import layout_rows
+from models.components import CLAIM_INFO_KEY, CLAIM_KEY, LAYOUT_KEY, TEXT_KEY, doc_text
+from models.layout import analyse, chunks, shifted
 
 DEFAULT_BATCH_SIZE = 128
 _SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
@@ -47,28 +48,33 @@ class Candidate:
     quantities: tuple[Quantity, ...]
 
 
-def candidates_from_doc(doc: Doc, offset: int = 0) -> list[Candidate]:
-    """The candidates the pipeline left in ``doc.spans["claims"]``, shifted by ``offset``."""
+def candidates_from_doc(doc: Doc, offset: int = 0, text: str | None = None) -> list[Candidate]:
+    """The candidates the pipeline left in ``doc.spans["claims"]``, shifted by ``offset``.
+    ``text`` is the Doc's text when the caller has it (``Doc.text`` rebuilds it from tokens)."""
+    if text is None:
+        text = doc_text(doc)
+    info = doc.user_data.get(CLAIM_INFO_KEY, {})
     out = []
     for span in doc.spans.get(CLAIM_KEY, []):
-        s_start, s_end = span._.claim_sentence or (span.start_char, span.end_char)
-        cues = span._.claim_cues or {}
+        start, end = span.start_char, span.end_char
+        score, rule_id, cues, quantities, context, sentence = info[f"{start}:{end}"]
+        s_start, s_end = sentence
         out.append(
             Candidate(
-                start=span.start_char + offset,
-                end=span.end_char + offset,
-                text=span.text,
+                start=start + offset,
+                end=end + offset,
+                text=text[start:end],
                 claim_type=span.label_,
-                score=float(span._.claim_score or 0.0),
-                rule_id=span._.claim_rule or span.id_,
+                score=float(score),
+                rule_id=rule_id,
                 sentence_start=s_start + offset,
                 sentence_end=s_end + offset,
-                sentence=doc.text[s_start:s_end],
-                context=span._.claim_context or "",
-                cues=Cues(tuple(cues.get("hedges", ())), tuple(cues.get("absolutes", ())), tuple(cues.get("negations", ()))),
+                sentence=text[s_start:s_end],
+                context=context,
+                cues=Cues(tuple(cues["hedges"]), tuple(cues["absolutes"]), tuple(cues["negations"])),
                 quantities=tuple(
                     Quantity(q["text"], q["kind"], q["minimum"], q["maximum"], q["unit"], q["start"] + offset, q["end"] + offset)
-                    for q in span._.claim_quantities or ()
+                    for q in quantities
                 ),
             )
         )
@@ -117,17 +123,31 @@ class _Assembler:
         yield from self.ready()
 
 
-def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> Iterator[tuple[str, int]]:
+Piece = tuple[str, int, list[list[Any]]]  # chunk text, its offset, its layout rows
+
+
+def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> Iterator[Piece]:
     for key, text in items:
-        ranges = chunks(analyse(text))
+        lines = analyse(text)
+        ranges = chunks(lines)
         assembler.add_text(key, len(ranges))
         for start, end in ranges:
-            yield text[start:end], start
+            yield text[start:end], start, layout_rows(shifted(lines, start, end))
+
+
+def _docs(nlp: Language, pieces: Iterable[Piece]) -> Iterator[tuple[Doc, int]]:
+    """Tokenised chunks that carry their text and layout, so no component rebuilds them."""
+    for text, offset, rows in pieces:
+        doc = nlp.make_doc(text)
+        doc.user_data[TEXT_KEY] = text
+        doc.user_data[LAYOUT_KEY] = rows
+        yield doc, offset
 
 
 def _extract_serial(nlp: Language, items: Iterable[tuple[str, str]], batch_size: int) -> Iterator[tuple[str, list[Candidate]]]:
     assembler = _Assembler()
-    for doc, offset in nlp.pipe(_chunk_stream(items, assembler), as_tuples=True, batch_size=batch_size):
+    stream = _docs(nlp, _chunk_stream(items, assembler))
+    for doc, offset in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
         yield from assembler.add_result(candidates_from_doc(doc, offset))
     yield from assembler.ready()
 
@@ -140,13 +160,14 @@ def _init_worker(nlp: Language) -> None:
     _WORKER_NLP = nlp
 
 
-def _work(batch: list[tuple[str, int]]) -> list[list[Candidate]]:
+def _work(batch: list[Piece]) -> list[list[Candidate]]:
     assert _WORKER_NLP is not None, "the worker was started without a pipeline"
-    return [candidates_from_doc(doc, offset) for doc, offset in _WORKER_NLP.pipe(batch, as_tuples=True, batch_size=len(batch))]
+    docs = _docs(_WORKER_NLP, batch)
+    return [candidates_from_doc(doc, offset) for doc, offset in _WORKER_NLP.pipe(docs, as_tuples=True, batch_size=len(batch))]
 
 
-def _batches(stream: Iterator[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
-    batch: list[tuple[str, int]] = []
+def _batches(stream: Iterator[Piece], size: int) -> Iterator[list[Piece]]:
+    batch: list[Piece] = []
     for item in stream:
         batch.append(item)
         if len(batch) >= size:

@@ -24,6 +24,7 @@ from functools import cache
 from models.resources import json_data
 
 CLAIM_KINDS = frozenset({"item", "text"})
+BOILERPLATE_MAX_CHARS = 200  # widgets, contact and navigation lines are short
 _TERMINAL = ".!?:;…"
 _CLOSERS = "\"'”’»)]*_ "
 
@@ -79,6 +80,8 @@ def _strip_markup(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _mostly_foreign(content: str) -> bool:
+    if content.isascii():
+        return False
     letters = [c for c in content if c.isalpha()]
     if not letters:
         return False
@@ -108,7 +111,9 @@ def _classify(text: str, start: int, end: int) -> Line:
         marker = "question" if match.group("qa") == "Q" else "answer"
     if marker == "md":
         kind = "heading"
-    elif pats.boilerplate.search(content) or pats.date_line.match(content) or _mostly_foreign(content):
+    elif len(content) <= BOILERPLATE_MAX_CHARS and (
+        pats.boilerplate.search(content) or pats.date_line.match(content) or _mostly_foreign(content)
+    ):
         kind = "boilerplate"
     elif marker == "question" or (last == "?" and not re.search(r"[.!?]\s", content.rstrip(_CLOSERS)[:-1])):
         kind = "question"
@@ -172,6 +177,17 @@ def _with_contexts(text: str, lines: list[Line]) -> list[Line]:
 
 def _as_dict(line: Line) -> dict[str, object]:
     return {name: getattr(line, name) for name in Line.__slots__}
+
+
+def shifted(lines: tuple[Line, ...] | list[Line], start: int, end: int) -> list[Line]:
+    """The lines inside ``start:end``, with offsets relative to ``start`` (a chunk's own layout)."""
+    out = []
+    for line in lines:
+        if line.start >= start and line.end <= end:
+            out.append(Line(line.start - start, line.end - start, line.content_start - start, line.content_end - start,
+                            line.kind, line.marker, line.marker_start - start if line.marker_start >= 0 else -1,
+                            line.lead_in, line.context))
+    return out
 
 
 def chunks(lines: tuple[Line, ...] | list[Line]) -> list[tuple[int, int]]:

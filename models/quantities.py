@@ -23,16 +23,26 @@ from models.resources import json_data, singular
 
 
 class Tok(NamedTuple):
-    """What the grammar needs of a token. ``pos`` may be empty (no tagger)."""
+    """What the grammar needs of a token (see :func:`tok`). ``pos`` may be empty (no tagger)."""
 
     text: str
     idx: int
-    pos: str = ""
-    lemma: str = ""
+    pos: str
+    lemma: str
+    lower: str
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+
+def tok(text: str, idx: int = 0, pos: str = "", lemma: str = "") -> Tok:
+    """A grammar token; ``lower`` is computed once here."""
+    return Tok(text, idx, pos, lemma, text.lower())
+
+
+class PhraseSet(NamedTuple):
+    """Word sequences, longest first, with their first and last words for a quick test."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    firsts: frozenset[str]
+    lasts: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,23 +67,24 @@ class _Vocab:
     time_units: dict[str, str]
     frequency_words: dict[str, tuple[float, str]]
     period_words: frozenset[str]
-    upper: tuple[tuple[str, ...], ...]
-    lower: tuple[tuple[str, ...], ...]
-    approx: tuple[tuple[str, ...], ...]
-    upper_suffixes: tuple[tuple[str, ...], ...]
-    lower_suffixes: tuple[tuple[str, ...], ...]
+    upper: PhraseSet
+    lower: PhraseSet
+    approx: PhraseSet
+    upper_suffixes: PhraseSet
+    lower_suffixes: PhraseSet
     range_separators: frozenset[str]
     count_nouns: frozenset[str]
     identifiers: frozenset[str]
     currency: dict[str, str]
     overrides: dict[str, str]
     not_units: frozenset[str]
-    anchor: re.Pattern[str]
+    anchor_words: frozenset[str]
 
 
-def _phrases(values: list[str]) -> tuple[tuple[str, ...], ...]:
+def _phrases(values: list[str]) -> PhraseSet:
     # longest first, so "no more than" wins over "more than"
-    return tuple(sorted((tuple(v.lower().split()) for v in values), key=len, reverse=True))
+    phrases = tuple(sorted((tuple(v.lower().split()) for v in values), key=len, reverse=True))
+    return PhraseSet(phrases, frozenset(p[0] for p in phrases), frozenset(p[-1] for p in phrases))
 
 
 @cache
@@ -82,7 +93,6 @@ def vocab() -> _Vocab:
     time_units = {form: name for name, forms in data["time_units"].items() for form in forms}
     words = [*data["number_words"], *data["scale_words"], *data["fraction_words"], *data["dozen_words"],
              *data["multiplicatives"], *data["frequency_words"], "every"]
-    anchor = re.compile(r"\d|\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE)
     return _Vocab(
         numbers={k: float(v) for k, v in data["number_words"].items()},
         scales={k: float(v) for k, v in data["scale_words"].items()},
@@ -103,13 +113,21 @@ def vocab() -> _Vocab:
         currency=dict(data["currency_symbols"]),
         overrides=dict(data["unit_overrides_case_sensitive"]),
         not_units=frozenset(data["not_units"]),
-        anchor=anchor,
+        anchor_words=frozenset(words),
     )
 
 
-def anchor_offsets(text: str) -> list[int]:
-    """Character offsets where a quantity may start (one regex pass over the text)."""
-    return [m.start() for m in vocab().anchor.finditer(text)]
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def digit_offsets(text: str) -> list[int]:
+    """Character offsets of the digit runs in ``text`` (one regex pass)."""
+    return [m.start() for m in _DIGIT_RUN.finditer(text)]
+
+
+def is_anchor(token: Tok) -> bool:
+    """Whether a quantity may start at this token: it holds a digit or is a number word."""
+    return token.lower in vocab().anchor_words or any(c.isdigit() for c in token.text)
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -230,18 +248,22 @@ def quantulum_unit(surface: str) -> str | None:
     return None
 
 
-def _match_phrase(toks: Sequence[Tok], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
+def _match_phrase(toks: Sequence[Tok], i: int, phrases: PhraseSet) -> int:
     """Length of the first phrase that starts at token ``i`` (0 when none)."""
-    for phrase in phrases:
+    if i >= len(toks) or toks[i].lower not in phrases.firsts:
+        return 0
+    for phrase in phrases.phrases:
         k = len(phrase)
         if i + k <= len(toks) and all(toks[i + m].lower == phrase[m] for m in range(k)):
             return k
     return 0
 
 
-def _phrase_before(toks: Sequence[Tok], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
+def _phrase_before(toks: Sequence[Tok], i: int, phrases: PhraseSet) -> int:
     """Length of a phrase that ends just before token ``i`` (0 when none)."""
-    for phrase in phrases:
+    if i < 1 or toks[i - 1].lower not in phrases.lasts:
+        return 0
+    for phrase in phrases.phrases:
         k = len(phrase)
         if i - k >= 0 and all(toks[i - k + m].lower == phrase[m] for m in range(k)):
             return k
@@ -382,6 +404,8 @@ def parse_at(toks: Sequence[Tok], i: int) -> QMatch | None:
     start = i
     if i > 0 and toks[i - 1].text in v.currency:
         start -= 1
+    elif i > 0 and low in v.dozens and toks[i - 1].lower in ("a", "an"):
+        start -= 1  # "a dozen"
     between = i > 0 and toks[i - 1].lower == "between"
     value = _range(toks, first, v, between)
     j = value.end
@@ -464,7 +488,7 @@ def _looks_like_year(text: str) -> bool:
 def scan(toks: Sequence[Tok], anchors: Sequence[int] | None = None) -> list[QMatch]:
     """Every quantity in ``toks``, left to right, trying only the ``anchors`` (token positions;
     all tokens when None). Matches do not overlap."""
-    positions = range(len(toks)) if anchors is None else anchors
+    positions = [i for i, t in enumerate(toks) if is_anchor(t)] if anchors is None else anchors
     found: list[QMatch] = []
     taken = 0
     for i in positions:
@@ -484,4 +508,4 @@ def split_tokens(text: str) -> list[Tok]:
     """A plain tokenisation for use without spaCy: words, numbers (with inner ranges and %),
     and single punctuation marks."""
     pattern = re.compile(rf"\d+(?:[/:]\d+)+|(?:{_NUM})%?(?:[-–—](?:{_NUM})%?)?(?!\w)|\w+|[^\w\s]")
-    return [Tok(m.group(), m.start()) for m in pattern.finditer(text)]
+    return [tok(m.group(), m.start()) for m in pattern.finditer(text)]

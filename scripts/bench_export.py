@@ -10,8 +10,9 @@ export peaks at about the same figure.
 
     .venv/bin/python scripts/bench_export.py [--claims 100000] [--db URL] [--tracemalloc]
 
-Timings also show where the time goes: ``iter`` is reading bundles from the store alone, and
-``rows`` is reading plus formatting (no writing).
+Timings also show where the time goes: ``iter_bundles`` is reading bundles from the store alone,
+``+ rows`` adds the formatter (no writing), and ``format+write`` is the formatter and the writer
+alone, on bundles already read into memory.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from annotations.auth import local_actor  # noqa: E402
-from annotations.export import export  # noqa: E402
+from annotations.export import ExportContext, export, export_bundles  # noqa: E402
 from annotations.export.formatter import rows  # noqa: E402
 from annotations.records import Citation, Claim, Cues, Document, HistoryEntry, Quantity, Review, Verdict  # noqa: E402
 from annotations.storage import ClaimBundle, ExportFilter, Store  # noqa: E402
@@ -167,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
                 measure(f"export {fmt}", lambda fmt=fmt, out=out, flt=flt: export(store, fmt, out, flt).n_claims,
                         args.tracemalloc)
                 print(f"  {'':<22} {out.stat().st_size / 2**20:7.1f} MiB written", flush=True)
+            if flt is tenth:
+                # The formatter and writers alone, on bundles already read (held in memory).
+                held = list(store.iter_bundles(flt))
+                for fmt in ("jsonl", "parquet"):
+                    out = folder / f"held.{fmt}"
+                    measure(f"  format+write {fmt}",
+                            lambda fmt=fmt, out=out, held=held: export_bundles(held, fmt, out, ExportContext()).n_claims,
+                            traced=False)
+                del held
         store.close()
     return 0
 

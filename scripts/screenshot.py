@@ -2,7 +2,7 @@
 
 Starts the app (``python -m app serve``) on a temporary SQLite file with the demo corpus, opens the
 Review page in Debian's Chromium through Playwright, enters a reviewer name, fills a verdict, a
-rationale and a DOI citation (not saved), and saves a 1400x1000 PNG.
+rationale and a DOI citation (not saved), and saves a 1400x1100 PNG.
 
     .venv/bin/python scripts/screenshot.py [--out docs/review-page.png] [--chromium /usr/bin/chromium]
 """
@@ -10,7 +10,9 @@ rationale and a DOI citation (not saved), and saves a 1400x1000 PNG.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +26,7 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = {"width": 1400, "height": 1100}
 TIMEOUT = 120_000  # ms: the first run loads the spaCy pipeline and the demo corpus
 
 # What the screenshot shows being typed into the form.
@@ -45,8 +47,9 @@ def _free_port() -> int:
 def start_app(db_url: str, port: int, timeout: float = 120.0) -> subprocess.Popen:
     """``python -m app serve`` with the demo corpus on, the toolbar reduced; waits for health."""
     env = dict(os.environ, CLAIMCHECK_DB=db_url, CLAIMCHECK_DEMO="1", STREAMLIT_CLIENT_TOOLBAR_MODE="minimal")
+    # A session of its own: `app serve` runs Streamlit as a child, and stop() ends both.
     process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -57,8 +60,19 @@ def start_app(db_url: str, port: int, timeout: float = 120.0) -> subprocess.Pope
                     return process
         except OSError:
             time.sleep(0.3)
-    process.kill()
+    stop(process)
     raise SystemExit(f"the app did not answer on port {port} within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the app and its Streamlit child (the whole process group started above)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def take(url: str, out: Path, chromium: str) -> None:
@@ -89,7 +103,9 @@ def take(url: str, out: Path, chromium: str) -> None:
             expect(mark).not_to_have_text(shown, timeout=TIMEOUT)
         expect(mark).to_contain_text(CLAIM_START)
 
-        page.locator(".st-key-review_verdict").get_by_text("Unsupported", exact=True).click()
+        verdict = page.locator(".st-key-review_verdict")
+        verdict.get_by_text("Unsupported", exact=True).click()
+        expect(verdict.get_by_role("radio", name="Unsupported")).to_be_checked(timeout=TIMEOUT)
         page.locator(".st-key-review_rationale textarea").fill(RATIONALE)
         page.locator(".st-key-review_cite_add button").click()
         identifier = page.locator("[class*='st-key-review_cite_identifier_'] input").first
@@ -112,14 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "review-page.png")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="claimcheck-demo-") as tmp:
         port = _free_port()
-        process = start_app(f"sqlite:///{Path(tmp) / 'screenshot.db'}", port)
+        process = start_app(f"sqlite:///{Path(tmp) / 'claimcheck.db'}", port)
         try:
             take(f"http://127.0.0.1:{port}", args.out, args.chromium)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            stop(process)
     print(f"wrote {args.out}")
     return 0
 

@@ -33,7 +33,8 @@ def store(tmp_path, monkeypatch):
 
 def _claim(doc: Document, needle: str, claim_type: str, score: float):
     start = doc.text.index(needle)
-    return claim_from_span(doc, start, start + len(needle), claim_type=claim_type, score=score, rule_id="test.rule")
+    return claim_from_span(doc, start, start + len(needle), claim_type=claim_type, score=score,
+                           rule_id="test.rule")
 
 
 @pytest.fixture
@@ -352,17 +353,21 @@ def test_add_missed_claim_text_not_in_document(seeded):
 def test_adjust_span_by_text_and_by_offsets(seeded):
     store, doc, claims = seeded
     at = _open()
+    assert at.button(key="review_span_save_text").disabled  # the span as it is: nothing to save
     at.text_area(key="review_span_text").input("Vitamin C fades dark spots").run()
     assert '<mark class="claim">Vitamin C fades dark spots</mark>' in " ".join(h.value for h in at.get("html"))
     at.button(key="review_span_save_text").click().run()
     claim = store.get_claim(claims["spots"].id)
     assert (claim.text, claim.version) == ("Vitamin C fades dark spots", 2)
     start = TEXT.index("Vitamin C")
-    at.number_input(key="review_span_end").set_value(start + len("Vitamin C fades dark spots in 7 days."))
+    at.number_input(key="review_span_end").set_value(start + len("Vitamin C fades dark spots in 7 days.")).run()
+    assert '<mark class="claim">Vitamin C fades dark spots in 7 days.</mark>' in " ".join(
+        h.value for h in at.get("html"))
     at.selectbox(key="review_span_type").set_value("duration")
     at.button(key="review_span_save_offsets").click().run()
     claim = store.get_claim(claims["spots"].id)
-    assert (claim.text, claim.claim_type, claim.version) == ("Vitamin C fades dark spots in 7 days.", "duration", 3)
+    assert (claim.text, claim.claim_type, claim.version) == (
+        "Vitamin C fades dark spots in 7 days.", "duration", 3)
     assert any("Claim updated" in text for text in _texts(at.success))
 
 

@@ -62,17 +62,50 @@ def sign_out(page) -> None:
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
 
 
+# Set up before an action: window.__reran turns true once the app has started a script run and
+# finished it. (The app's data-test-script-state may still read "notRunning" just after a click.)
+ARM_RERUN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  let started = false;
+  window.__reran = false;
+  const observer = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running' || state === 'rerunRequested') {
+      started = true;
+    } else if (started && state === 'notRunning') {
+      window.__reran = true;
+      observer.disconnect();
+    }
+  });
+  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def rerun_by(page, action) -> None:
+    """Do ``action`` (which reruns the app) and wait until that rerun has finished. Typing during
+    a rerun can be lost: when the rerun drops an element above the form (a one-time notice), the
+    form's widgets are mounted anew."""
+    page.evaluate(ARM_RERUN)
+    action()
+    page.wait_for_function("() => window.__reran === true", timeout=TIMEOUT)
+
+
 def fill_text_area(page, key: str, text: str) -> None:
     area = page.locator(f".st-key-{key} textarea")
     area.fill(text)
-    area.press("Control+Enter")  # commit the value before the next click
+    rerun_by(page, lambda: area.press("Control+Enter"))  # commit the value before the next click
+    expect(area).to_have_value(text, timeout=TIMEOUT)
+
+
+def choose(page, key: str, label: str) -> None:
+    rerun_by(page, page.locator(f".st-key-{key}").get_by_text(label, exact=True).click)
 
 
 def review_claim_x(page, verdict_label: str, rationale: str) -> None:
     form = page.locator(".st-key-review_form")
     expect(form).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("mark").filter(has_text=CLAIM_X).first).to_be_visible(timeout=TIMEOUT)
-    page.locator(".st-key-review_verdict").get_by_text(verdict_label, exact=True).click()
+    choose(page, "review_verdict", verdict_label)
     fill_text_area(page, "review_rationale", rationale)
     page.locator(".st-key-review_save button").click()
     expect(page.get_by_text("Saved your review of").first).to_be_visible(timeout=TIMEOUT)
@@ -108,7 +141,7 @@ def test_two_reviewers_disagree_and_the_adjudicator_settles(browser, app_factory
     rita_box, raj_box = rita.bounding_box(), raj.bounding_box()
     assert abs(rita_box["y"] - raj_box["y"]) < 5 and rita_box["x"] != raj_box["x"]  # side by side
 
-    page.locator(".st-key-adjudicate_verdict").get_by_text("Risky", exact=True).click()
+    choose(page, "adjudicate_verdict", "Risky")
     fill_text_area(page, "adjudicate_rationale", "The single trial does not support 'all infections'.")
     page.locator(".st-key-adjudicate_save button").click()
     recorded = page.get_by_text(re.compile(r"Final verdict recorded: Risky .*The claim is settled"))

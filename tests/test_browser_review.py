@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 
 import pytest
 
@@ -82,8 +83,10 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     _sign_in(page)
     _show_reviewed_claim(page, claim_text)
 
-    # Restart the app on the same database.
+    # Restart the app on the same database; the first server must really be gone.
     app.stop()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=5)
     app = app_factory(app.db_url)
     page.goto(app.url)
     _sign_in(page)

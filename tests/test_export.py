@@ -24,7 +24,6 @@ from annotations.export import FORMATS, ExportContext, export, export_bundles, r
 from annotations.export.claimreview import DEFAULT_ORGANISATION
 from annotations.export.dataset import HF_FEATURES
 from annotations.export.formatter import ROW_KEYS
-from annotations.export.goldtsv import gold_doc
 from annotations.export.tabular import CSV_COLUMNS, neutralise
 from annotations.records import Claim, Document
 from annotations.storage import ExportFilter, Store
@@ -360,12 +359,17 @@ def test_gold_tsv_has_the_header_of_the_evaluation_file(sample: Store, tmp_path:
     assert (tmp_path / "gold.tsv").read_text(encoding="utf-8").splitlines()[0] == "doc\tmust\tkind\tquote"
 
 
-@pytest.mark.parametrize(("name", "doc"), [
-    ("000_29883c8ad7740660.txt", "000"), ("vitamin-c-serum.md", "vitamin-c-serum"), ("a_b_c", "a"),
-    ("folder/101_collagen.txt", "101"),
-])
-def test_gold_doc_is_the_name_up_to_the_first_underscore(name: str, doc: str) -> None:
-    assert gold_doc(name) == doc
+def test_gold_leaves_out_a_claim_across_a_line_break(memory_store: Store, ann: Actor, tmp_path: Path) -> None:
+    doc = Document(name="vitamin-c-serum.md", text="Vitamin C serum\nfades dark spots in a week.")
+    across = Claim(document_id=doc.id, start=0, end=26, text=doc.text[:26], claim_type="efficacy")
+    inside = Claim(document_id=doc.id, start=16, end=42, text=doc.text[16:42], claim_type="efficacy")
+    memory_store.add_document(ann, doc, [across, inside])
+    for claim in (across, inside):
+        memory_store.save_verdict(ann, claim.id, "unsupported")
+    summary = export(memory_store, "gold", tmp_path / "gold.tsv")
+    assert (tmp_path / "gold.tsv").read_text(encoding="utf-8") == (
+        "doc\tmust\tkind\tquote\nvitamin-c-serum\t1\tefficacy\tfades dark spots in a week\n")
+    assert (summary.n_claims, summary.n_records) == (2, 1)
 
 
 # ---------------------------------------------------------------------------------- dataset

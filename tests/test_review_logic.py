@@ -243,7 +243,8 @@ def test_describe_change():
 def test_history_rows_of_a_saved_review(seeded, ann):
     store, _, claims = seeded
     first = store.save_review(ann, claims[0].id, "supported")
-    store.save_review(ann, claims[0].id, "unsupported", "r", [Citation("pmid", "123")], expected_version=first.version)
+    store.save_review(ann, claims[0].id, "unsupported", "r", [Citation("pmid", "123")],
+                      expected_version=first.version)
     rows = logic.history_rows(store.history(claim_id=claims[0].id))
     assert [r["action"] for r in rows] == ["claim create", "review create", "review update"]
     assert rows[-1]["who"] == "ann"
@@ -281,7 +282,8 @@ def test_ingest_messages_one_per_file():
     assert logic.ingest_messages(outcome) == [
         ("success", r"Added **Good\_one** with 3 candidate claim(s)."),
         ("success", "Added **old page** with 0 candidate claim(s)."),
-        ("warning", "**old page** is not UTF-8: decoded as cp1252. Check that accented letters and quotes look right."),
+        ("warning", "**old page** is not UTF-8: decoded as cp1252. "
+                    "Check that accented letters and quotes look right."),
         ("info", "**same** is already stored (added 2026-01-02 03:04 UTC by ann); no duplicate was created."),
         ("error", r"Refused **bad\.pdf**: unsupported file type '\.pdf'"),
     ]

@@ -237,6 +237,10 @@ def test_progress_overall_and_per_reviewer(article: StoredArticle, ann: Actor, r
     efficacy = ClaimFilter(claim_types=("efficacy",))
     assert (store.progress(efficacy, reviewer="rita").done, store.progress(efficacy, reviewer="rita").total) == (1, 2)
     assert store.progress(ClaimFilter(claim_types=("advice",))).fraction == 1.0
+    in_review = ClaimFilter(statuses=("in_review",))  # Green and Drinking, one review each
+    assert (store.progress(in_review).done, store.progress(in_review).total) == (0, 2)
+    assert (store.progress(in_review, reviewer="rita").done, store.progress(in_review, reviewer="rita").total) == (2, 2)
+    assert (store.progress(in_review, reviewer="ann").done, store.progress(in_review, reviewer="ann").total) == (0, 2)
 
 
 def test_neighbours_follow_queue_order(article: StoredArticle) -> None:

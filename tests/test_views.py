@@ -108,7 +108,8 @@ def test_citations_from_rows_skips_blank_rows_and_normalises():
         ([{}, {}, {"kind": "url", "identifier": "", "quote": "a passage"}],
          r"citation 3: an identifier \(DOI, PMID or URL\) is required; got none"),
         ([{"kind": "url", "identifier": "ftp://example.org/file"}], r"citation 1: only http and https links"),
-        ([{"kind": "journal", "identifier": "x"}], r"citation 1: citation kind must be one of doi, pmid, url, other"),
+        ([{"kind": "journal", "identifier": "x"}],
+         r"citation 1: citation kind must be one of doi, pmid, url, other"),
     ],
 )
 def test_citation_errors_name_the_row(rows, message):

@@ -95,8 +95,5 @@ def export(store: Store, fmt: str, out: Path, flt: ExportFilter | None = None, *
 
     Options are those the format lists in the catalog (``FORMATS[fmt].options``); an unknown
     format or option is refused with ``ValidationError`` naming the known ones."""
-    spec = FORMATS[fmt]
-    spec.check_options(options)
-    _check_out(spec, Path(out))
     context = ExportContext(settings=store.settings(), tool_version=tool_version())
     return export_bundles(store.iter_bundles(flt), fmt, Path(out), context, **options)

@@ -1,5 +1,7 @@
-"""Alembic environment. ``annotations.storage`` runs the migrations with its own connection;
-the ``alembic`` command line works too: ``alembic -x url=sqlite:///data/claimcheck.db upgrade head``."""
+"""Alembic environment. ``Store.migrate`` runs the migrations on its own connection, inside one
+transaction that holds a lock for the run; the ``alembic`` command line works too
+(``alembic -x url=sqlite:///data/claimcheck.db upgrade head``) and runs each migration in a
+transaction of its own."""
 
 from __future__ import annotations
 

@@ -178,7 +178,8 @@ with left:
                 text_span = None
             else:
                 st.html(logic.preview_html(document.text, *text_span))
-            save_text = st.button("Save span from text", key="review_span_save_text", disabled=text_span is None)
+            save_text = st.button("Save span from text", key="review_span_save_text",
+                                  disabled=text_span in (None, (claim.start, claim.end)))
         with offsets_tab:
             start_col, end_col = st.columns(2)
             new_start = start_col.number_input("Start", min_value=0, max_value=len(document.text) - 1, step=1,
@@ -192,7 +193,8 @@ with left:
                 offsets_span = None
             else:
                 st.html(logic.preview_html(document.text, *offsets_span))
-            save_offsets = st.button("Save offsets", key="review_span_save_offsets", disabled=offsets_span is None)
+            save_offsets = st.button("Save offsets", key="review_span_save_offsets",
+                                     disabled=offsets_span in (None, (claim.start, claim.end)))
         new_type = st.selectbox("Claim type", CLAIM_TYPES, key="review_span_type")
         save_type = st.button("Save type only", key="review_span_save_type", disabled=new_type == claim.claim_type)
         if ss.get("review_span_stale") is not None:
@@ -218,7 +220,8 @@ with left:
                 st.rerun()
 
     with st.expander("Add a claim the pipeline missed"):
-        add_doc = st.selectbox("Document", list(doc_names), format_func=doc_names.__getitem__, key="review_add_doc")
+        add_doc = st.selectbox("Document", list(doc_names), format_func=doc_names.__getitem__,
+                               key="review_add_doc")
         add_text = st.text_area("Exact text of the claim", key="review_add_text", height=80,
                                 help="Copy it from the source: it must occur in the document as typed.")
         add_type = st.selectbox("Claim type", CLAIM_TYPES, key="review_add_type")
@@ -247,14 +250,14 @@ with left:
             else:
                 ss["review_claim_id"] = added.id
                 ss["review_add_reset"] = True
-                state.flash("success", f"Added the claim “{logic.md_escape(added.text)}” at characters {added.start}-{added.end}; "
-                                       "it is shown now.")
+                state.flash("success", f"Added the claim “{logic.md_escape(added.text)}” at characters "
+                                       f"{added.start}-{added.end}; it is shown now.")
                 st.rerun()
 
 # ---------------------------------------------------------------------------------- the form
 
 with right, st.container(border=True, key="review_form"):
-    st.subheader("Your review")
+    st.markdown("#### Your review")
     if own is not None:
         st.caption(f"You reviewed this claim {logic.when(own.updated_at or own.created_at)} "
                    f"(version {own.version}{', withdrawn' if own.withdrawn else ''}); saving updates it.")
@@ -262,7 +265,6 @@ with right, st.container(border=True, key="review_form"):
                        key="review_verdict")
     rationale = st.text_area("Rationale", key="review_rationale", height=110,
                              placeholder="Why this verdict: what the evidence says, what the claim overstates…")
-    st.markdown("**Citations**")
     rows = citations_editor("review_cite")
     stale = ss.get("review_stale")
     overwrite = False

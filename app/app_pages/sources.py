@@ -79,7 +79,7 @@ else:
     st.dataframe(
         logic.document_rows(documents), hide_index=True, width="stretch",
         column_config={
-            "claims": st.column_config.NumberColumn("claims", help="Candidate claims (withdrawn ones not counted)"),
+            "claims": st.column_config.NumberColumn("claims", help="Candidate claims, withdrawn ones not counted"),
             "reviewed": st.column_config.NumberColumn("reviewed", help="Claims with at least one review"),
             "url": st.column_config.LinkColumn("url"),
         },
