@@ -700,9 +700,9 @@ class Store:
     def next_claim(self, reviewer: str, flt: ClaimFilter | None = None) -> Claim | None:
         """The highest-scoring claim that still needs this reviewer's review.
 
-        One branch per number of reviews a claim may still have (0 .. reviews_per_claim - 1), each
-        walking the (withdrawn, review_count, score, id) index from the top and stopping at its first claim;
-        the best of those few heads wins."""
+        One branch per number of reviews a claim may have while it still needs more (0 ..
+        reviews_per_claim - 1), each walking the (withdrawn, review_count, score, id) index from
+        the top and stopping at its first claim; the best of those few heads wins."""
         c = schema.claims
         with self._read() as conn:
             needed = _needed(conn)
@@ -918,7 +918,7 @@ class Store:
             clauses = [*self._filter_clauses(flt, _needed(conn)), disagree]
             if not include_settled:
                 clauses.append(~_settled())
-            return [_claim(r) for r in conn.execute(
+            return [_claim(row) for row in conn.execute(
                 select(schema.claims).where(*clauses).order_by(*_QUEUE_ORDER))]
 
     def save_verdict(
@@ -1153,7 +1153,7 @@ def _import_chunk(
                 raise ValidationError(f"review {review.id} names claim {review.claim_id}, not {claim.id}")
         claims.append(claim.replace(document_id=doc_ids[bundle.document.id]))
     stored_claims = set(conn.execute(select(c.c.id).where(c.c.id.in_([x.id for x in claims]))).scalars())
-    new_claims = [x for x in claims if x.id not in stored_claims]
+    new_claims = list({x.id: x for x in claims if x.id not in stored_claims}.values())
     counts.skipped += len(claims) - len(new_claims)
 
     reviews = [x for b in chunk for x in b.reviews]

@@ -85,8 +85,12 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
+    """Show the kept message once. It sits in a container drawn on every run, so the elements
+    below keep their places when it goes (otherwise widgets are mounted anew, and input typed
+    during that rerun is lost)."""
     item = st.session_state.get("flash")
-    if item:
-        kind, message = item
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
-        st.session_state["flash"] = None
+    with st.container():
+        if item:
+            kind, message = item
+            {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+            st.session_state["flash"] = None

@@ -402,8 +402,9 @@ def parse_at(toks: Sequence[Tok], i: int) -> QMatch | None:
     if i > 0 and toks[i - 1].lower in v.identifiers and not first.word:
         return None  # "type 2 diabetes", "vitamin B 12"
     start = i
+    currency = ""
     if i > 0 and toks[i - 1].text in v.currency:
-        start -= 1
+        start, currency = i - 1, v.currency[toks[i - 1].text]
     elif i > 0 and low in v.dozens and toks[i - 1].lower in ("a", "an"):
         start -= 1  # "a dozen"
     between = i > 0 and toks[i - 1].lower == "between"
@@ -418,8 +419,8 @@ def parse_at(toks: Sequence[Tok], i: int) -> QMatch | None:
         suffix_bound, j = "upper", j + _match_phrase(toks, j, v.upper_suffixes)
     kind, unit = "", ""
     age_of = i >= 2 and toks[i - 1].lower == "of" and toks[i - 2].lower == "age"
-    if start < i:
-        kind, unit = "measure", v.currency[toks[start].text]
+    if currency:
+        kind, unit = "measure", currency
     elif age_of:
         kind, unit, start = "age", "year of age", i - 2
         if start > 0 and toks[start - 1].lower == "the":

