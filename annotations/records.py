@@ -358,7 +358,10 @@ def check_http_url(url: str) -> str:
     if not isinstance(url, str):
         raise ValidationError(f"a link must be an http(s) URL; got {url!r}")
     stripped = url.strip()
-    parts = urlsplit(stripped)
+    try:
+        parts = urlsplit(stripped)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError(f"a link must be an http(s) URL; got {stripped!r} ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ValidationError(
             f"only http and https links are accepted; got {stripped!r}"

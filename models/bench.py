@@ -13,6 +13,7 @@ Repeats the seed texts to at least ``--words`` words and measures, in one run:
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -63,6 +64,13 @@ def _peak_mb() -> float:
     return peak / 1024
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _corpus(texts: list[tuple[str, str]], words: int) -> list[tuple[str, str]]:
     per_round = sum(len(t.split()) for _, t in texts)
     rounds = -(-words // per_round)
@@ -100,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"error: {exc}\n")
     print(f"model {nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}; pipeline: {', '.join(nlp.pipe_names)}")
     print(f"corpus: {len(seeds)} seed texts x {len(corpus) // len(texts)} = {len(corpus)} texts, {words} words")
+    print(f"cores: {os.cpu_count()}; load average before: {_load()} (other work on the machine slows every figure)")
     for _ in extract_texts(nlp, corpus[: len(texts)]):  # warm-up: lexicons, quantulum3's units
         pass
 
@@ -143,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio extraction / bare (whole texts)       {single / bare:.2f}  (target >= 0.85)")
     print(f"ratio extraction / bare (same chunks)       {single / bare_chunks:.2f}")
     print(f"speed-up {args.processes} processes / 1 process            {parallel / single:.2f}  (target >= 1.6)")
+    print(f"load average after: {_load()}")
     print("memory while streaming (1 process)" + ("" if reset else "; peak since start, the peak mark could not be reset"))
     for done, rss, peak in memory:
         print(f"  after {done:8d} words: RSS {rss:7.1f} MB, peak {peak:7.1f} MB")

@@ -90,8 +90,11 @@ class _Ids:
         self.conditional = ids(CONDITIONAL_WORDS)
         self.advcl = strings.add("advcl")
         self.modifier = ids(("amod", "compound", "nmod"))
+        self.modifier_array = np.array(sorted(self.modifier), dtype=np.uint64)
+        self.split_array = np.array(sorted(self.split), dtype=np.uint64)
         self.lessening = ids(LESSENING_WORDS)
         self.dashes = ids(("-", "–", "—"))
+        self.mark_array = np.array(sorted({self.semicolon, *self.dashes}), dtype=np.uint64)
 
 
 @dataclass
@@ -104,17 +107,32 @@ class _Arrays:
     idx: list[int]
     length: list[int]
     text: str
+    predicates: list[int]  # running count of predicate tokens (verbs not used as modifiers)
+    words: list[int]  # running count of word tokens
+    splits: list[int]  # coordinated or paratactic verbs: where a clause may start
+    marks: list[int]  # semicolons and dashes
 
     def tok(self, t: int) -> str:
         """The text of token ``t`` (sliced from the text: no Token object is made)."""
         return self.text[self.idx[t] : self.idx[t] + self.length[t]]
 
 
-def _arrays(doc: Doc, text: str) -> _Arrays:
+def _arrays(doc: Doc, text: str, ids: _Ids) -> _Arrays:
     arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH])  # uint64: hashes stay exact
-    heads = (np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)).tolist() if len(doc) else []
-    return _Arrays(heads, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist(), arr[:, 4].tolist(),
-                   arr[:, 5].tolist(), arr[:, 6].tolist(), text)
+    heads = np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)
+    deps, pos, lowers = arr[:, 1], arr[:, 2], arr[:, 4]
+    verbal = np.isin(pos, _VERBAL)
+    predicates = np.concatenate(([0], np.cumsum(verbal & ~np.isin(deps, ids.modifier_array))))
+    words = np.concatenate(([0], np.cumsum(~np.isin(pos, _NOT_WORDS))))
+    splits = np.flatnonzero(verbal & np.isin(deps, ids.split_array))
+    marks = np.flatnonzero(np.isin(lowers, ids.mark_array))
+    return _Arrays(heads.tolist(), deps.tolist(), pos.tolist(), arr[:, 3].tolist(), lowers.tolist(),
+                   arr[:, 5].tolist(), arr[:, 6].tolist(), text, predicates.tolist(), words.tolist(),
+                   splits.tolist(), marks.tolist())
+
+
+_VERBAL = np.array([VERB, AUX], dtype=np.uint64)
+_NOT_WORDS = np.array([PUNCT, SPACE, SYM], dtype=np.uint64)
 
 
 class ClaimBuilder:
@@ -147,7 +165,7 @@ class ClaimBuilder:
         """``cues``: (start, end, kind); ``quantities``: (start, end, kind, unit), in token order."""
         if not len(doc):
             return []
-        a = _arrays(doc, text)
+        a = _arrays(doc, text, self.ids)
         parsed = doc.has_annotation("DEP")
         content = [ln for ln in lines if ln.kind != "blank"]
         starts = [ln.content_start for ln in content]
@@ -197,9 +215,7 @@ class ClaimBuilder:
             if a.idx[i] < line.content_start or a.idx[i] >= line.content_end:
                 i += 1  # a list marker or markup outside the content
                 continue
-            j = i
-            while j < e and a.idx[j] < line.content_end:
-                j += 1
+            j = min(e, bisect_left(a.idx, line.content_end, i))
             parts.append((line, (i, j)))
             i = j
         return parts
@@ -231,29 +247,31 @@ class ClaimBuilder:
         """Cut before each coordinated clause with its own subject, and at semicolons."""
         ids = self.ids
         cuts = set()
-        for t in range(s + 1, e):
-            if a.lowers[t] == ids.semicolon:
-                cuts.add(t + 1)
-                continue
-            if a.deps[t] not in ids.split or not (s <= a.heads[t] < e) or a.pos[t] not in (VERB, AUX):
-                continue
+        candidates = a.splits[bisect_left(a.splits, s + 1) : bisect_left(a.splits, e)]
+        marks = a.marks[bisect_left(a.marks, s + 1) : bisect_left(a.marks, e)]
+        cuts.update(t + 1 for t in marks if a.lowers[t] == ids.semicolon)
+        tops = {t for t in range(s, e) if not (s <= a.heads[t] < e) or a.heads[t] == t} if candidates else set()
+        for t in candidates:
+            if a.heads[t] not in tops:
+                continue  # only clauses coordinated at the top, not inside an "if ..." clause
             subjects = [k for k in children.get(t, ()) if a.deps[k] in ids.subject]
             if not subjects or not any(a.deps[k] in ids.subject for k in children.get(a.heads[t], ())):
                 continue  # both clauses need a subject of their own
             left = min([t, *(_left_edge(children, k) for k in subjects)])
+            tops.add(t)
             if left > s:
                 cuts.add(left)
-        cuts.update(self._dash_cuts(a, s, e, children))
+        if marks:
+            cuts.update(self._dash_cuts(a, [t for t in marks if t < e - 1 and a.lowers[t] in ids.dashes], e, children))
         if not cuts:
             return [(s, e)]
         bounds = [s, *sorted(cuts), e]
         return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i] < bounds[i + 1]]
 
-    def _dash_cuts(self, a: _Arrays, s: int, e: int, children: dict[int, list[int]]) -> list[int]:
+    def _dash_cuts(self, a: _Arrays, dashes: list[int], e: int, children: dict[int, list[int]]) -> list[int]:
         """Cut after a spaced dash when what follows is a clause with its own subject
         ("... to adapt - the frequency should not exceed ...")."""
-        dashes = [t for t in range(s + 1, e - 1) if a.lowers[t] in self.ids.dashes
-                  and a.idx[t] > a.idx[t - 1] + a.length[t - 1] and a.idx[t + 1] > a.idx[t] + a.length[t]]
+        dashes = [t for t in dashes if a.idx[t] > a.idx[t - 1] + a.length[t - 1] and a.idx[t + 1] > a.idx[t] + a.length[t]]
         cuts = []
         for n, t in enumerate(dashes):
             stop = dashes[n + 1] if n + 1 < len(dashes) else e
@@ -280,19 +298,19 @@ class ClaimBuilder:
         quantities: Sequence[tuple[int, int, str, str]],
     ) -> ClaimSpan | None:
         ids = self.ids
-        has_verb = any(a.pos[t] in (VERB, AUX) and a.deps[t] not in ids.modifier for t in range(s, e))
-        words = sum(1 for t in range(s, e) if a.pos[t] not in (PUNCT, SPACE, SYM))
+        has_verb = a.predicates[e] > a.predicates[s]
+        words = a.words[e] - a.words[s]
         head = self._head(a, s, e)
         core = self._core(a, head, children) if children else set()
         q_kinds = {quantities[i][2] for i in q_index}
-        q_units = {quantities[i][3] for i in q_index}
 
         found: list[tuple[str, str, float, bool]] = []  # label, rule id, weight, lexical
         best: dict[tuple[int, int, str], tuple[float, str]] = {}
         clause_text = a.text[a.idx[s] : a.idx[e - 1] + a.length[e - 1]]
-        context_labels = set()
+        context_hits = []
         if line.kind == "item" and line.context:
-            context_labels = {r.label for r in self.context_rules if r.context is not None and r.context.search(line.context)}
+            context_hits = [r for r in self.context_rules if r.context is not None and r.context.search(line.context)]
+        context_labels = {r.label for r in context_hits}
         for sig in signals:
             rule = self.rules[sig.rule_id]
             if rule.unless is not None and rule.unless.search(clause_text):
@@ -315,11 +333,7 @@ class ClaimBuilder:
             if hits:
                 on_core = any(t in core for i in hits for t in range(quantities[i][0], quantities[i][1]))
                 found.append((rule.label, rule.id, rule.weight + (1.0 if on_core else 0.0), False))
-        if line.kind == "item" and line.context:
-            for rule in self.context_rules:
-                assert rule.context is not None
-                if rule.context.search(line.context):
-                    found.append((rule.label, rule.id, rule.weight, True))
+        found.extend((rule.label, rule.id, rule.weight, True) for rule in context_hits)
         # "when" rules need another label (or a quantity kind) beside them
         plain = {label for label, rule_id, _, _ in found if not self._conditional(rule_id)}
         kept = []

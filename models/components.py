@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from spacy.attrs import DEP, IDX, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.language import Language
-from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.symbols import ADJ
 from spacy.tokens import Doc, Span
 

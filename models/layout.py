@@ -26,6 +26,7 @@ from models.resources import json_data
 CLAIM_KINDS = frozenset({"item", "text"})
 BOILERPLATE_MAX_CHARS = 200  # widgets, contact and navigation lines are short
 _TERMINAL = ".!?:;…"
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?] +[A-Z]")  # "... the skin. It also": prose, not a heading
 _CLOSERS = "\"'”’»)]*_ "
 
 
@@ -121,7 +122,7 @@ def _classify(text: str, start: int, end: int) -> Line:
         kind = "item"
     elif last and last in _TERMINAL:
         kind = "text"
-    elif len(content.split()) <= pats.heading_max_words:
+    elif len(content.split()) <= pats.heading_max_words and not _SENTENCE_BREAK.search(content):
         kind = "heading"
     else:
         kind = "text"

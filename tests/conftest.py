@@ -170,15 +170,9 @@ def app_factory(tmp_path):
         app.stop()
 
 
-# A short synthetic article with four candidate claims, for the storage tests.
-CLAIM_TEXT = (
-    "Green clay masks remove all toxins from the skin. "
-    "Drinking two litres of water a day may reduce headaches by 30%. "
-    "Daily sunscreen lowers the risk of melanoma. "
-    "Turmeric cures arthritis completely."
-)
+# A short synthetic article for the storage tests: four sentences, each a candidate claim
 # (sentence, claim type, score), in text order.
-CLAIM_SPECS = (
+ARTICLE_CLAIMS = (
     ("Green clay masks remove all toxins from the skin.", "efficacy", 0.9),
     ("Drinking two litres of water a day may reduce headaches by 30%.", "quantity", 0.6),
     ("Daily sunscreen lowers the risk of melanoma.", "risk", 0.75),
@@ -198,9 +192,9 @@ class StoredArticle:
 @pytest.fixture
 def article(store: Store, ann: Actor) -> StoredArticle:
     """``store`` (SQLite and PostgreSQL) with the synthetic article loaded by ann."""
-    document = Document(name="clay.txt", text=CLAIM_TEXT)
+    document = Document(name="clay.txt", text=" ".join(sentence for sentence, _, _ in ARTICLE_CLAIMS))
     claims = []
-    for sentence, claim_type, score in CLAIM_SPECS:
+    for sentence, claim_type, score in ARTICLE_CLAIMS:
         start = document.text.index(sentence)
         claims.append(claim_from_span(document, start, start + len(sentence), claim_type=claim_type,
                                       score=score, rule_id="test"))

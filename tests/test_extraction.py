@@ -48,7 +48,8 @@ def one(nlp: Language, text: str) -> Candidate:
         ("The serum smooths fine lines and brightens the complexion.", "efficacy", "efficacy-verb"),
         ("Regular use lowers blood pressure.", "efficacy", "efficacy-reducing-verb"),
         ("Bruising and swelling may appear after the injections.", "risk", "risk-term"),
-        ("The gel reduces the risk of infection.", "efficacy", "risk-term"),
+        ("The gel reduces the risk of infection.", "efficacy", "efficacy-reducing-verb"),
+        ("Tea drinkers had a lower risk of stroke.", "efficacy", "risk-term"),
         ("There is no discomfort after the session.", "safety", "risk-term"),
         ("The peel is completely painless.", "safety", "safety-term"),
         ("The peel is not recommended for children under 12 years old.", "safety", "safety-population"),
@@ -64,7 +65,8 @@ def one(nlp: Language, text: str) -> Candidate:
         ("The interval between the sessions is one month.", "dosage", "dosage-term"),
         ("Repeat the mask twice a week.", "dosage", "dosage-frequency"),
         ("The result lasts up to six months.", "duration", "duration-verb"),
-        ("The cream increases hydration by 30%.", "quantity", "quantity-effect-size"),
+        ("Drinkers had a 44% lower risk of stroke.", "quantity", "quantity-effect-size"),
+        ("Permeability increases up to 400 times.", "quantity", "quantity-multiplier"),
         ("The shop opens on the corner.", "other", "clause"),
     ],
 )
@@ -116,7 +118,10 @@ def test_two_coordinated_clauses_give_two_claims(nlp: Language) -> None:
         ("the effect lasts for one and a half to two years", "duration"),
     ]
     assert all((c.sentence_start, c.sentence_end) == (0, len(text) - 1) for c in found)
-    assert found[1].quantities == (Quantity("one and a half to two years", "duration", 1.5, 2.0, "year", 31, 58),)
+    start = text.index("one and a half")
+    assert found[1].quantities == (
+        Quantity("one and a half to two years", "duration", 1.5, 2.0, "year", start, start + 27),
+    )
 
 
 def test_coordinated_verbs_without_their_own_subject_stay_one_claim(nlp: Language) -> None:
@@ -151,14 +156,16 @@ def test_bare_items_count_only_under_a_lead_in_that_names_a_category(nlp: Langua
 def test_lines_are_never_glued_and_headings_questions_boilerplate_are_dropped(nlp: Language) -> None:
     text = (
         "Benefits of the mask\n"
-        "Fat deposits are removed\n"
-        "The volume of the cheeks is reduced\n"
+        "- Fat deposits are removed\n"
+        "- The volume of the cheeks is reduced\n"
+        "The mask tightens the skin. It also\n"
         "How long does it last?\n"
         "Did you like the article? Share with friends:\n"
         "Write to us: desk@example.org\n"
     )
     found = extract(nlp, text)
-    assert [c.text for c in found] == ["Fat deposits are removed", "The volume of the cheeks is reduced"]
+    assert [c.text for c in found] == ["Fat deposits are removed", "The volume of the cheeks is reduced",
+                                       "The mask tightens the skin"]
     for c in found:
         assert "\n" not in text[c.sentence_start : c.sentence_end]
         assert c.text == text[c.start : c.end]
@@ -208,7 +215,7 @@ def test_the_pipeline_writes_claims_to_doc_spans_with_extensions(nlp: Language) 
     second = spans[1]
     assert second._.claim_rule == "dosage-frequency" and 0 < second._.claim_score <= 1
     assert second._.claim_quantities[0]["unit"] == "per week"
-    assert second._.claim_context == "" and second._.claim_sentence == [second.start_char, second.end_char + 1]
+    assert second._.claim_context == "" and second._.claim_sentence == [second.start_char, second.end_char]
 
 
 def test_a_saved_pipeline_loads_with_spacy_load(nlp: Language, tmp_path: Path) -> None:
@@ -216,9 +223,11 @@ def test_a_saved_pipeline_loads_with_spacy_load(nlp: Language, tmp_path: Path) -
     loaded = spacy.load(tmp_path / "pipeline")
     text = "Side effects are rare. The effect lasts 7-14 days."
     assert loaded.pipe_names == nlp.pipe_names
-    assert [(s.text, s.label_, s.id_) for s in loaded(text).spans[CLAIM_KEY]] == [
-        (s.text, s.label_, s.id_) for s in nlp(text).spans[CLAIM_KEY]
+    ours, theirs = nlp(text), loaded(text)
+    assert [(s.text, s.label_, s.id_) for s in theirs.spans[CLAIM_KEY]] == [
+        (s.text, s.label_, s.id_) for s in ours.spans[CLAIM_KEY]
     ]
+    assert len(ours.spans[CLAIM_KEY]) == 2
     assert models.pipeline.load_nlp(str(tmp_path / "pipeline")).pipe_names == nlp.pipe_names
 
 
@@ -235,7 +244,8 @@ def test_the_chunked_stream_gives_what_the_whole_doc_gives(nlp: Language) -> Non
         "Peels at home\n\nA peel removes dead cells. It is painless.\n\nRisks of the peel:\n\n"
         "  • redness for 2 days;\n  • burns when used too often.\n\nRepeat it once a month.\n"
     )
-    whole = [(s.start_char, s.end_char, s.label_, s._.claim_context) for s in nlp(text).spans[CLAIM_KEY]]
+    doc = nlp(text)
+    whole = [(s.start_char, s.end_char, s.label_, s._.claim_context) for s in doc.spans[CLAIM_KEY]]
     streamed = [(c.start, c.end, c.claim_type, c.context) for c in extract(nlp, text)]
     assert streamed == whole
 

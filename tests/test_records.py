@@ -256,6 +256,7 @@ def test_only_http_and_https_links_are_accepted(url: str, scheme: str) -> None:
     ("example.org/page", r"only http and https links are accepted; got 'example.org/page' \(no scheme\)"),
     ("https://", "a link needs a host and no spaces; got 'https://'"),
     ("https://exa mple.org/x", "a link needs a host and no spaces"),
+    ("http://[::1", "a link must be an http\\(s\\) URL; got 'http://\\[::1' \\(Invalid IPv6 URL\\)"),
 ])
 def test_a_link_needs_a_scheme_a_host_and_no_spaces(url: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):

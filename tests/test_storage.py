@@ -23,13 +23,6 @@ from annotations.storage import ClaimFilter, Store
 if TYPE_CHECKING:
     from conftest import StoredArticle
 
-CLAIM_TEXT = (
-    "Green clay masks remove all toxins from the skin. "
-    "Drinking two litres of water a day may reduce headaches by 30%. "
-    "Daily sunscreen lowers the risk of melanoma. "
-    "Turmeric cures arthritis completely."
-)
-
 SECOND_TEXT = "Cold showers double your metabolism. Saunas are safe for everyone."
 
 
@@ -46,7 +39,7 @@ def add_second_document(store: Store, actor: Actor) -> tuple[Document, list]:
 
 def test_loading_the_same_text_again_creates_no_duplicate(article: StoredArticle, ann: Actor) -> None:
     store, first = article.store, article.document
-    again = Document(name="copy-of-clay.txt", text=CLAIM_TEXT)
+    again = Document(name="copy-of-clay.txt", text=first.text)
     stored, created = store.add_document(ann, again, [claim_from_span(again, c.start, c.end) for c in article.claims])
     assert created is False
     assert (stored.id, stored.name) == (first.id, "clay.txt")
@@ -64,7 +57,7 @@ def test_a_document_records_who_loaded_it(article: StoredArticle) -> None:
 
 
 def test_a_load_is_one_transaction(store: Store, ann: Actor) -> None:
-    doc = Document(name="a.txt", text=CLAIM_TEXT)
+    doc = Document(name="a.txt", text=SECOND_TEXT)
     good = claim_from_span(doc, 0, 10)
     bad = good.replace(id="bad-claim", start=1, end=11)  # its text is not the document's text at 1:11
     with pytest.raises(ValidationError, match="is not the document text at 1:11"):
@@ -73,8 +66,8 @@ def test_a_load_is_one_transaction(store: Store, ann: Actor) -> None:
 
 
 def test_claims_of_another_document_are_refused(store: Store, ann: Actor) -> None:
-    doc = Document(name="a.txt", text=CLAIM_TEXT)
-    other = Document(name="b.txt", text=SECOND_TEXT)
+    doc = Document(name="a.txt", text=SECOND_TEXT)
+    other = Document(name="b.txt", text="Another text entirely.")
     with pytest.raises(ValidationError, match=f"belongs to document {other.id}, not {doc.id}"):
         store.add_document(ann, doc, [claim_from_span(other, 0, 5)])
 
@@ -98,7 +91,7 @@ def test_list_documents_counts_claims_and_reviewed_claims(article: StoredArticle
 
 def test_a_reviewer_adds_a_missed_claim(article: StoredArticle, reviewer_actor: Actor) -> None:
     store, doc = article.store, article.document
-    start = CLAIM_TEXT.index("Turmeric")
+    start = doc.text.index("Turmeric")
     claim = store.add_claim(reviewer_actor, doc.id, start, start + 8, claim_type="other", context="heading")
     assert (claim.text, claim.origin, claim.created_by, claim.rule_id, claim.score) == (
         "Turmeric", "reviewer", "rita", "reviewer", 1.0)
@@ -107,9 +100,11 @@ def test_a_reviewer_adds_a_missed_claim(article: StoredArticle, reviewer_actor: 
     assert (entry.action, entry.actor, entry.after["text"]) == ("create", "rita", "Turmeric")
 
 
-@pytest.mark.parametrize(("start", "end"), [(5, 5), (10, 3), (-1, 4), (0, len(CLAIM_TEXT) + 1), ("0", 4)])
+@pytest.mark.parametrize(("start", "end"), [(5, 5), (10, 3), (-1, 4), (0, "past the end"), ("0", 4)])
 def test_add_claim_checks_the_span(article: StoredArticle, reviewer_actor: Actor, start: object, end: object) -> None:
-    with pytest.raises(ValidationError, match=rf"a claim span must satisfy 0 <= start < end <= {len(CLAIM_TEXT)}; got"):
+    length = len(article.document.text)
+    end = length + 1 if end == "past the end" else end
+    with pytest.raises(ValidationError, match=rf"a claim span must satisfy 0 <= start < end <= {length}; got"):
         article.store.add_claim(reviewer_actor, article.document.id, start, end)  # type: ignore[arg-type]
 
 
@@ -149,7 +144,7 @@ def test_a_stale_span_edit_is_refused_with_the_newer_claim(article: StoredArticl
 def test_update_claim_refuses_a_bad_or_taken_span(article: StoredArticle, reviewer_actor: Actor) -> None:
     store, first, second = article.store, article.claims[0], article.claims[1]
     with pytest.raises(ValidationError, match="a claim span must satisfy 0 <= start < end"):
-        store.update_claim(reviewer_actor, first.id, 1, end=len(CLAIM_TEXT) + 5)
+        store.update_claim(reviewer_actor, first.id, 1, end=len(article.document.text) + 5)
     with pytest.raises(ValidationError, match=f"is already claim {second.id}"):
         store.update_claim(reviewer_actor, first.id, 1, start=second.start, end=second.end)
     with pytest.raises(ValidationError, match="claim_type must be one of"):
@@ -160,7 +155,7 @@ def test_update_claim_refuses_a_bad_or_taken_span(article: StoredArticle, review
 
 
 def test_resolve_claim_id_accepts_a_unique_prefix(store: Store, ann: Actor) -> None:
-    doc = Document(name="a.txt", text=CLAIM_TEXT)
+    doc = Document(name="a.txt", text=SECOND_TEXT)
     claims = [claim_from_span(doc, 0, 5, id="abcdef01-aaaa"), claim_from_span(doc, 6, 10, id="abcdef02-bbbb"),
               claim_from_span(doc, 11, 16, id="fedcba99-cccc")]
     store.add_document(ann, doc, claims)
