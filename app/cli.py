@@ -212,7 +212,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Load a JSONL export: all of it, or (on any malformed line) nothing."""
     from annotations.export import import_jsonl
 
-    counts = import_jsonl(_open_store(args), Path(args.file))
+    store = _open_store(args)
+    counts = import_jsonl(store, Path(args.file), _acting(store, args.as_admin, "--as"))
     print(json.dumps(vars(counts)))
     return 0
 
@@ -378,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "load a JSONL export (all or nothing; importing twice adds nothing)")
     p.add_argument("file", metavar="FILE")
+    _add_as_admin(p)
     _add_db(p)
 
     p = add("evaluate", cmd_evaluate, "score the extractor against a gold TSV (doc, must, kind, quote)")
