@@ -141,6 +141,35 @@ class Record:
     def replace(self: R, **changes: Any) -> R:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
+    @classmethod
+    def _from_row(cls: type[R], **values: Any) -> R:
+        """A record rebuilt from values that ``annotations.storage`` stored itself, without the
+        checks of ``__post_init__``: they passed when the record was first built, and storage
+        writes only checked records. Every field must be given, already in its record form
+        (tuples, nested records, timezone-aware datetimes).
+
+        Only storage calls this, on rows it reads back; every record made from outside input
+        (forms, files, imports) is built the ordinary way and checked."""
+        setters = _SETTERS.get(cls) or _slot_setters(cls)
+        if values.keys() != setters.keys():
+            raise TypeError(
+                f"{cls.__name__}._from_row needs exactly the fields {', '.join(setters)}; got {', '.join(values)}"
+            )
+        record = object.__new__(cls)
+        for name, value in values.items():
+            setters[name](record, value)
+        return record
+
+
+# The slot descriptors' setters of each record class, by field name (see Record._from_row).
+_SETTERS: dict[type, dict[str, Any]] = {}
+
+
+def _slot_setters(cls: type) -> dict[str, Any]:
+    setters = {f.name: cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    _SETTERS[cls] = setters
+    return setters
+
 
 # --------------------------------------------------------------------------------- documents
 

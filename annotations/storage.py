@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -118,11 +118,20 @@ class ClaimFilter:
 
 @dataclass(frozen=True)
 class ExportFilter(ClaimFilter):
-    """Filters of an export: those of a queue, plus verdicts, reviewers and a date range.
+    """Filters of an export: those of a queue, plus verdicts, reviewers and a date range. The store
+    applies them all in SQL (see ``_export_clauses``).
 
-    With ``final_only`` a claim is kept when its final verdict (adjudicated, or the agreed verdict
-    of enough reviews) is among ``verdicts``; otherwise when any review's verdict is.
-    ``reviewed_only`` drops claims nobody has reviewed.
+    They look at a claim's active reviews, narrowed to those by ``reviewers`` when given, and at
+    its adjudicated verdict:
+
+    * ``reviewers``: one of them reviewed the claim (actively) or adjudicated it;
+    * ``since``/``until``: one of those reviews, or the adjudication, was last saved in the range
+      (both ends included; a time without a zone is taken as UTC);
+    * ``verdicts``: with ``final_only``, the claim's final verdict (adjudicated, or agreed by
+      enough reviews) is among them; without, one of those reviews' verdicts or the adjudicated
+      verdict is;
+    * ``final_only``: the claim has a final verdict;
+    * ``reviewed_only``: one of those reviews, or an adjudication, exists.
     """
 
     verdicts: tuple[str, ...] = ()
@@ -137,6 +146,10 @@ class ExportFilter(ClaimFilter):
         bad = [v for v in self.verdicts if v not in VERDICTS]
         if bad:
             raise ValidationError(f"verdicts must be among {', '.join(VERDICTS)}; got {', '.join(map(repr, bad))}")
+        for name in ("since", "until"):  # a time without a zone is taken as UTC, as storage does
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                object.__setattr__(self, name, value.replace(tzinfo=UTC))
         if self.since and self.until and self.since > self.until:
             raise ValidationError(f"the date range is empty: since {self.since} is after until {self.until}")
 
@@ -675,9 +688,15 @@ class Store:
                       claim_id=claim_id, at=new.updated_at)
         return new
 
-    def _filter_clauses(self, flt: ClaimFilter | None, needed: int) -> list[Any]:
+    def _filter_clauses(self, flt: ClaimFilter | None, needed: int, *, document_order: bool = False) -> list[Any]:
+        """SQL: the claim is not withdrawn and passes ``flt``'s queue filters.
+
+        With ``document_order`` the withdrawn test takes a form no index serves
+        (``withdrawn IS NOT true``), so that SQLite walks the (document_id, start_offset, id)
+        index in the order asked for instead of searching the queue index on ``withdrawn`` and
+        sorting every batch (see ``_claims_page``)."""
         c = schema.claims
-        clauses: list[Any] = [c.c.withdrawn == false()]
+        clauses: list[Any] = [c.c.withdrawn.is_not(True) if document_order else c.c.withdrawn == false()]
         if flt is None:
             return clauses
         if flt.document_ids:
@@ -740,23 +759,17 @@ class Store:
             return [_claim(r) for r in conn.execute(query)]
 
     def iter_claims(self, flt: ClaimFilter | None = None, *, batch_size: int = 1000) -> Iterator[Claim]:
-        """Every claim in document order, fetched in batches (keyset pagination), so memory stays
-        flat and no claim is read twice."""
-        c = schema.claims
-        key = tuple_(c.c.document_id, c.c.start_offset, c.c.id)
-        last: tuple[str, int, str] | None = None
-        needed = self.reviews_per_claim()
+        """Every claim in document order, fetched in batches (keyset pagination over the
+        (document_id, start_offset, id) index), so memory stays flat and no claim is read twice."""
+        where = self._filter_clauses(flt, self.reviews_per_claim(), document_order=True)
+        after: tuple[str, int, str] | None = None
         while True:
-            query = select(c).where(*self._filter_clauses(flt, needed))
-            if last is not None:
-                query = query.where(key > tuple_(*last))
-            query = query.order_by(c.c.document_id, c.c.start_offset, c.c.id).limit(batch_size)
             with self._read() as conn:
-                rows = conn.execute(query).all()
+                rows = _claims_page(conn, where, after, batch_size)
             yield from (_claim(row) for row in rows)
             if len(rows) < batch_size:
                 return
-            last = (rows[-1].document_id, rows[-1].start_offset, rows[-1].id)
+            after = _page_key(rows[-1])
 
     def count_claims(self, flt: ClaimFilter | None = None) -> int:
         with self._read() as conn:
@@ -1003,67 +1016,168 @@ class Store:
 
     # ---- export and import
 
-    def iter_bundles(self, flt: ExportFilter | None = None, *, batch_size: int = 500) -> Iterator[ClaimBundle]:
+    def iter_bundles(
+        self, flt: ExportFilter | None = None, *, batch_size: int = 500, include_history: bool = True,
+    ) -> Iterator[ClaimBundle]:
         """Claims with their document, reviews, verdict and history, in document order, streamed
-        in batches so memory stays flat however large the store is."""
+        in batches so memory stays flat however large the store is.
+
+        Each batch is read in one transaction: a page of claims (keyset pagination over the
+        (document_id, start_offset, id) index, ``flt`` applied in SQL), then the reviews, verdicts,
+        history and documents of that page, one query each. A batch holds at most ``batch_size``
+        claims and the documents they belong to. Without ``include_history`` the history (the
+        largest table) is not read, and the bundles' ``history`` and ``document_history`` are
+        empty: for formats that do not write it."""
         flt = flt or ExportFilter()
         needed = self.reviews_per_claim()
-        r, v, h, d = schema.reviews, schema.verdicts, schema.history, schema.documents
-        current_doc: Document | None = None
-        doc_history: list[HistoryEntry] = []
-
-        def bundles(claims: list[Claim]) -> Iterator[ClaimBundle]:
-            nonlocal current_doc, doc_history
-            ids = [cl.id for cl in claims]
+        where = [*self._filter_clauses(flt, needed, document_order=True), *_export_clauses(flt, needed)]
+        # The last document of the previous batch, whose claims may go on in this one.
+        carried: dict[str, tuple[Document, list[HistoryEntry]]] = {}
+        after: tuple[str, int, str] | None = None
+        while True:
             with self._read() as conn:
-                reviews_by: dict[str, list[Review]] = {}
-                for row in conn.execute(select(r).where(r.c.claim_id.in_(ids)).order_by(r.c.created_at, r.c.id)):
-                    reviews_by.setdefault(row.claim_id, []).append(_review(row))
-                verdict_by = {row.claim_id: _verdict(row) for row in conn.execute(select(v).where(v.c.claim_id.in_(ids)))}
-                history_by: dict[str, list[HistoryEntry]] = {}
-                for row in conn.execute(select(h).where(h.c.claim_id.in_(ids)).order_by(h.c.seq)):
-                    history_by.setdefault(row.claim_id, []).append(_history(row))
-                for cl in claims:
-                    if current_doc is None or current_doc.id != cl.document_id:
-                        current_doc = _document(conn.execute(select(d).where(d.c.id == cl.document_id)).one())
-                        doc_history = [_history(x) for x in conn.execute(select(h).where(
-                            h.c.entity_id == cl.document_id, h.c.entity == "document").order_by(h.c.seq))]
-                    all_reviews = reviews_by.get(cl.id, [])
-                    verdict = verdict_by.get(cl.id)
-                    active = [x for x in all_reviews if not x.withdrawn]
-                    bundle = ClaimBundle(
-                        document=current_doc, claim=cl, reviews=all_reviews, verdict=verdict,
-                        history=history_by.get(cl.id, []), document_history=doc_history,
-                        final=resolve_final(active, verdict, needed),
-                        status=claim_status(active, verdict, needed),
-                    )
-                    if _bundle_matches(bundle, flt):
-                        yield bundle
+                rows = _claims_page(conn, where, after, batch_size)
+                batch = _bundle_batch(conn, rows, carried, needed, include_history)
+            yield from batch
+            if len(rows) < batch_size:
+                return
+            after = _page_key(rows[-1])
+            last = batch[-1]
+            carried = {last.document.id: (last.document, last.document_history)}
 
-        for batch in _chunks(self.iter_claims(flt, batch_size=batch_size), batch_size):
-            yield from bundles(batch)
-
-    def import_bundles(self, actor: Actor, bundles: Iterable[ClaimBundle], *, batch_size: int = 500) -> ImportCounts:
+    def import_bundles(
+        self, actor: Actor, bundles: Iterable[ClaimBundle], *, batch_size: int = 500,
+        import_id: str | None = None, source: str = "",
+    ) -> ImportCounts:
         """Load exported claim bundles in one transaction: all or nothing. Needs the admin role,
         as it brings in other people's reviews and verdicts.
 
         Records already present (same id) are skipped, so importing twice adds nothing, and so is
         a second review of a claim by the same reviewer. A document whose text is already stored
         under another id is matched by its content hash. Rows are written in batches, so large
-        imports stay fast; each new document is logged as imported by ``actor``."""
+        imports stay fast.
+
+        An import that adds anything is logged once, as a ``dataset`` ``import`` entry by
+        ``actor``: its entity id is ``import_id`` (the file's SHA-256 when ``import_jsonl`` runs
+        it; a new id by default), and ``after`` holds ``source`` (what was imported, such as the
+        file name) and the counts. That entry concerns no document or claim, so no export
+        carries it: an export imported into an empty store exports byte for byte the same."""
         counts = ImportCounts()
         doc_ids: dict[str, str] = {}
         seen_history: set[str] = set()
         with self._write() as conn:
             actor = self._authorise(conn, actor, "manage")
             for chunk in _chunks(bundles, batch_size):
-                _import_chunk(conn, actor, chunk, doc_ids, seen_history, counts)
+                _import_chunk(conn, chunk, doc_ids, seen_history, counts)
+            if counts.documents or counts.claims or counts.reviews or counts.verdicts or counts.history:
+                self._log(conn, actor.name, "dataset", import_id or new_id(), "import", None,
+                          {"source": source, **dataclasses.asdict(counts)})
         return counts
 
 
 # --------------------------------------------------------------------------- query helpers
 
 _QUEUE_ORDER = (schema.claims.c.score.desc(), schema.claims.c.id.desc())
+_DOCUMENT_ORDER = (schema.claims.c.document_id, schema.claims.c.start_offset, schema.claims.c.id)
+
+
+def _claims_page(conn: Connection, where: list[Any], after: tuple[str, int, str] | None, size: int) -> list[Any]:
+    """Up to ``size`` claim rows in document order after the key ``after`` (keyset pagination).
+
+    The (document_id, start_offset, id) index serves both the order and the ``after`` seek, so
+    each page costs the same however deep into the table it is. ``where`` must test withdrawn
+    in its unindexable form (``_filter_clauses(..., document_order=True)``): else SQLite takes
+    the queue index for ``withdrawn = false`` and sorts the whole table for every page."""
+    c = schema.claims
+    query = select(c).where(*where)
+    if after is not None:
+        query = query.where(tuple_(*_DOCUMENT_ORDER) > tuple_(*after))
+    return list(conn.execute(query.order_by(*_DOCUMENT_ORDER).limit(size)))
+
+
+def _page_key(row: Any) -> tuple[str, int, str]:
+    return row.document_id, row.start_offset, row.id
+
+
+def _bundle_batch(
+    conn: Connection, rows: list[Any], carried: dict[str, tuple[Document, list[HistoryEntry]]], needed: int,
+    include_history: bool,
+) -> list[ClaimBundle]:
+    """The bundles of a page of claim rows: their reviews, verdicts, history and the documents not
+    ``carried`` over from the page before, read with one query each."""
+    r, v, h, d = schema.reviews, schema.verdicts, schema.history, schema.documents
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    reviews_by: dict[str, list[Review]] = {}
+    for row in conn.execute(select(r).where(r.c.claim_id.in_(ids)).order_by(r.c.claim_id, r.c.created_at, r.c.id)):
+        reviews_by.setdefault(row.claim_id, []).append(_review(row))
+    verdict_by = {row.claim_id: _verdict(row) for row in conn.execute(select(v).where(v.c.claim_id.in_(ids)))}
+    history_by: dict[str, list[HistoryEntry]] = {}
+    documents = dict(carried)
+    missing = list(dict.fromkeys(row.document_id for row in rows if row.document_id not in documents))
+    if missing:
+        doc_history: dict[str, list[HistoryEntry]] = {doc_id: [] for doc_id in missing}
+        if include_history:
+            for row in conn.execute(select(h).where(h.c.entity_id.in_(missing), h.c.entity == "document")
+                                    .order_by(h.c.seq)):
+                doc_history[row.entity_id].append(_history(row))
+        for row in conn.execute(select(d).where(d.c.id.in_(missing))):
+            documents[row.id] = (_document(row), doc_history[row.id])
+    if include_history:
+        for row in conn.execute(select(h).where(h.c.claim_id.in_(ids)).order_by(h.c.seq)):
+            history_by.setdefault(row.claim_id, []).append(_history(row))
+    bundles = []
+    for row in rows:
+        document, document_history = documents[row.document_id]
+        reviews = reviews_by.get(row.id, [])
+        verdict = verdict_by.get(row.id)
+        active = [x for x in reviews if not x.withdrawn]
+        bundles.append(ClaimBundle(
+            document=document, claim=_claim(row), reviews=reviews, verdict=verdict,
+            history=history_by.get(row.id, []), document_history=document_history,
+            final=resolve_final(active, verdict, needed), status=claim_status(active, verdict, needed),
+        ))
+    return bundles
+
+
+def _export_clauses(flt: ExportFilter, needed: int) -> list[Any]:
+    """SQL: the claim passes the review filters of ``flt``, by the rules ``ExportFilter`` states."""
+    c, r, v = schema.claims, schema.reviews, schema.verdicts
+
+    def reviewed(*conditions: Any) -> Any:
+        """An active review of the claim, by one of ``flt.reviewers`` when given, that meets ``conditions``."""
+        if flt.reviewers:
+            conditions = (*conditions, r.c.reviewer.in_(flt.reviewers))
+        elif not conditions:  # kept in step with the active reviews by every write
+            return c.c.review_count > 0
+        return exists().where(r.c.claim_id == c.c.id, r.c.withdrawn == false(), *conditions).correlate(c)
+
+    def adjudicated(*conditions: Any) -> Any:
+        return exists().where(v.c.claim_id == c.c.id, *conditions).correlate(c)
+
+    def in_range(stamp: Any) -> list[Any]:
+        return [*([stamp >= flt.since] if flt.since else []), *([stamp <= flt.until] if flt.until else [])]
+
+    clauses: list[Any] = []
+    if flt.reviewers:
+        clauses.append(or_(reviewed(), adjudicated(v.c.adjudicator.in_(flt.reviewers))))
+    if flt.since or flt.until:
+        clauses.append(or_(reviewed(*in_range(func.coalesce(r.c.updated_at, r.c.created_at))),
+                           adjudicated(*in_range(func.coalesce(v.c.updated_at, v.c.created_at)))))
+    if flt.final_only:
+        # resolve_final: adjudicated, or enough active reviews that all agree.
+        clauses.append(or_(_settled(), and_(c.c.review_count >= needed, _distinct_verdicts() == 1)))
+        if flt.verdicts:
+            # The final verdict is the adjudicated one, else the one verdict of all active reviews.
+            agreed = exists().where(r.c.claim_id == c.c.id, r.c.withdrawn == false(),
+                                    r.c.verdict.in_(flt.verdicts)).correlate(c)
+            clauses.append(or_(adjudicated(v.c.verdict.in_(flt.verdicts)), and_(~_settled(), agreed)))
+    elif flt.verdicts:
+        clauses.append(or_(reviewed(r.c.verdict.in_(flt.verdicts)), adjudicated(v.c.verdict.in_(flt.verdicts))))
+    if flt.reviewed_only:
+        clauses.append(or_(reviewed(), adjudicated()))
+    return clauses
 
 
 def _needed(conn: Connection) -> int:
@@ -1117,8 +1231,8 @@ def _refuse_same_span(conn: Connection, claim: Claim) -> None:
 
 
 def _import_chunk(
-    conn: Connection, actor: Actor, chunk: list[ClaimBundle], doc_ids: dict[str, str],
-    seen_history: set[str], counts: ImportCounts,
+    conn: Connection, chunk: list[ClaimBundle], doc_ids: dict[str, str], seen_history: set[str],
+    counts: ImportCounts,
 ) -> None:
     """Write one batch of bundles: a few lookups for what is already stored, then bulk inserts."""
     d, c, r, v, h = schema.documents, schema.claims, schema.reviews, schema.verdicts, schema.history
@@ -1212,37 +1326,6 @@ def _import_chunk(
         if rows:
             conn.execute(insert(h), rows)
             counts.history += len(rows)
-    if inserted:  # logged after the history the documents brought along
-        conn.execute(insert(h), [_history_values(HistoryEntry(
-            entity="document", entity_id=x.id, action="import", actor=actor.name, before=None,
-            after=_document_summary_dict(x))) for x in inserted])
-
-
-# -------------------------------------------------------------------------- filter matching
-
-
-def _bundle_matches(bundle: ClaimBundle, flt: ExportFilter) -> bool:
-    reviews = [x for x in bundle.reviews if not x.withdrawn]
-    if flt.reviewers:
-        reviews = [x for x in reviews if x.reviewer in flt.reviewers]
-        if not reviews and not (bundle.verdict and bundle.verdict.adjudicator in flt.reviewers):
-            return False
-    if flt.since or flt.until:
-        stamps = [x.updated_at or x.created_at for x in reviews]
-        if bundle.verdict is not None:
-            stamps.append(bundle.verdict.updated_at or bundle.verdict.created_at)
-        if not any((flt.since is None or s >= flt.since) and (flt.until is None or s <= flt.until) for s in stamps):
-            return False
-    if flt.final_only and bundle.final is None:
-        return False
-    if flt.verdicts:
-        if flt.final_only:
-            if bundle.final is None or bundle.final.verdict not in flt.verdicts:
-                return False
-        elif not any(x.verdict in flt.verdicts for x in reviews) and not (
-                bundle.verdict and bundle.verdict.verdict in flt.verdicts):
-            return False
-    return not (flt.reviewed_only and not reviews and bundle.verdict is None)
 
 
 # ------------------------------------------------------------------------------ row mapping
@@ -1269,7 +1352,7 @@ def _citations_json(citations: Sequence[Citation]) -> list[dict[str, Any]]:
 
 
 def _citations(value: Any) -> tuple[Citation, ...]:
-    return tuple(Citation.from_dict(c) for c in value or ())
+    return tuple(Citation._from_row(**c) for c in value or ())
 
 
 def _document_values(doc: Document) -> dict[str, Any]:
@@ -1280,8 +1363,12 @@ def _document_values(doc: Document) -> dict[str, Any]:
     }
 
 
+# The functions below rebuild records from rows this module wrote, with Record._from_row: the
+# records were checked when built, so reading them back does not check them again.
+
+
 def _document(row: Any) -> Document:
-    return Document(
+    return Document._from_row(
         id=row.id, name=row.name, origin=row.origin, url=row.url, encoding=row.encoding, text=row.text,
         content_hash=row.content_hash, added_by=row.added_by, added_at=row.added_at, version=row.version,
     )
@@ -1305,11 +1392,14 @@ def _claim_values(claim: Claim) -> dict[str, Any]:
 
 
 def _claim(row: Any) -> Claim:
-    return Claim(
+    cues = row.cues
+    return Claim._from_row(
         id=row.id, document_id=row.document_id, start=row.start_offset, end=row.end_offset, text=row.text,
         claim_type=row.claim_type, score=row.score, rule_id=row.rule_id, sentence_start=row.sentence_start,
-        sentence_end=row.sentence_end, context=row.context, cues=Cues.from_dict(row.cues),
-        quantities=tuple(Quantity.from_dict(q) for q in row.quantities), origin=row.origin,
+        sentence_end=row.sentence_end, context=row.context,
+        cues=Cues._from_row(hedges=tuple(cues["hedges"]), absolutes=tuple(cues["absolutes"]),
+                            negations=tuple(cues["negations"])),
+        quantities=tuple(Quantity._from_row(**q) for q in row.quantities), origin=row.origin,
         created_by=row.created_by, created_at=row.created_at, updated_at=row.updated_at,
         version=row.version, withdrawn=row.withdrawn,
     )
@@ -1330,7 +1420,7 @@ def _review_values(review: Review) -> dict[str, Any]:
 
 
 def _review(row: Any) -> Review:
-    return Review(
+    return Review._from_row(
         id=row.id, claim_id=row.claim_id, reviewer=row.reviewer, verdict=row.verdict, rationale=row.rationale,
         citations=_citations(row.citations), created_at=row.created_at, updated_at=row.updated_at,
         version=row.version, withdrawn=row.withdrawn,
@@ -1353,7 +1443,7 @@ def _verdict_values(verdict: Verdict) -> dict[str, Any]:
 
 
 def _verdict(row: Any) -> Verdict:
-    return Verdict(
+    return Verdict._from_row(
         id=row.id, claim_id=row.claim_id, adjudicator=row.adjudicator, verdict=row.verdict,
         rationale=row.rationale, citations=_citations(row.citations), created_at=row.created_at,
         updated_at=row.updated_at, version=row.version,
@@ -1371,7 +1461,7 @@ def _user_values(user: User) -> dict[str, Any]:
 
 
 def _user(row: Any) -> User:
-    return User(name=row.name, role=row.role, password_hash=row.password_hash, active=row.active,
+    return User._from_row(name=row.name, role=row.role, password_hash=row.password_hash, active=row.active,
                 created_at=row.created_at)
 
 
@@ -1387,5 +1477,5 @@ def _history_values(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _history(row: Any) -> HistoryEntry:
-    return HistoryEntry(id=row.id, at=row.at, actor=row.actor, entity=row.entity, entity_id=row.entity_id,
+    return HistoryEntry._from_row(id=row.id, at=row.at, actor=row.actor, entity=row.entity, entity_id=row.entity_id,
                         claim_id=row.claim_id, action=row.action, before=row.before, after=row.after)

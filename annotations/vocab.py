@@ -41,8 +41,10 @@ QUANTITY_KINDS: tuple[str, ...] = ("number", "range", "duration", "frequency", "
 # Review status of a claim, used by queue filters.
 CLAIM_STATUSES: tuple[str, ...] = ("unreviewed", "in_review", "reviewed", "disputed", "settled")
 
-# Entities that the history log records.
-HISTORY_ENTITIES: tuple[str, ...] = ("document", "claim", "review", "verdict", "user", "setting")
+# Entities that the history log records. A "dataset" entry logs a whole import (entity_id: the
+# imported file's SHA-256, or an import id); it belongs to no document or claim, so no export
+# carries it.
+HISTORY_ENTITIES: tuple[str, ...] = ("document", "claim", "review", "verdict", "user", "setting", "dataset")
 
 # Where a claim's final verdict comes from.
 FINAL_SOURCES: tuple[str, ...] = ("adjudication", "consensus")

@@ -64,6 +64,12 @@ def _peak_mb() -> float:
     return peak / 1024
 
 
+def _cpu() -> float:
+    """User and system CPU seconds of this process and of its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _load() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -131,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     stream: Iterator[tuple[str, str]] = iter(corpus)
     done_words = 0
     n_candidates = 0
+    cpu_start = _cpu()
     start = time.perf_counter()
     for n, (key, found) in enumerate(extract_texts(nlp, stream, n_process=1, batch_size=args.batch_size), start=1):
         n_candidates += len(found)
@@ -139,11 +146,14 @@ def main(argv: list[str] | None = None) -> int:
             memory.append((done_words, _rss_mb(), _peak_mb()))
         del key
     single = words / (time.perf_counter() - start)
+    single_cpu = _cpu() - cpu_start
 
+    cpu_start = _cpu()
     start = time.perf_counter()
     parallel_candidates = sum(len(found) for _, found in extract_texts(
         nlp, iter(corpus), n_process=args.processes, batch_size=args.batch_size))
     parallel = words / (time.perf_counter() - start)
+    parallel_cpu = _cpu() - cpu_start
 
     print(f"bare nlp.pipe, whole texts        {bare:10.0f} words/s")
     print(f"bare nlp.pipe, extractor's chunks {bare_chunks:10.0f} words/s")
@@ -152,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio extraction / bare (whole texts)       {single / bare:.2f}  (target >= 0.85)")
     print(f"ratio extraction / bare (same chunks)       {single / bare_chunks:.2f}")
     print(f"speed-up {args.processes} processes / 1 process            {parallel / single:.2f}  (target >= 1.6)")
+    print(f"  CPU seconds: 1 process {single_cpu:.1f}, {args.processes} processes {parallel_cpu:.1f} (workers included);"
+          f" on {args.processes} idle cores that is a speed-up of {args.processes * single_cpu / parallel_cpu:.2f}")
     print(f"load average after: {_load()}")
     print("memory while streaming (1 process)" + ("" if reset else "; peak since start, the peak mark could not be reset"))
     for done, rss, peak in memory:

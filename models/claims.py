@@ -1,17 +1,23 @@
 """Clause candidates, claim types and check-worthiness scores, read off a parsed Doc.
 
-Works on integer arrays (``Doc.to_array``) and the spans that the earlier components left in
-``doc.spans`` (signals, cues, quantities), so the per-token work stays in C. Steps, per
-sentence of a claim-bearing line (see :mod:`models.layout`):
+Works on arrays (``Doc.to_array``, running counts made with numpy) and on the spans that the
+earlier components left in ``doc.spans`` (signals, cues, quantities); no Token objects are
+made. Steps, per sentence of a claim-bearing line (see :mod:`models.layout`):
 
 1. trim list markers, edge punctuation and markup; drop questions;
-2. cut the sentence before every coordinated clause that has a subject of its own
-   ("The procedure is painless, | and the effect lasts ...") and at semicolons;
+2. cut the sentence before every clause coordinated at the top level that has a subject of
+   its own, as its partner has ("The procedure is painless, | and the effect lasts ..."),
+   at semicolons, and after a spaced dash that opens such a clause;
 3. collect the rule signals, cues and quantities inside each clause, relabel denied or
    removed harms (negated_label / reversed_label), add structure, quantity and list-context
    rules, and keep "when" rules only next to what they need;
-4. the claim type is the label with the highest summed weight (a signal on the clause's
-   predicate counts one more); the score starts from the type's base and adds cues.
+4. the claim type is the label with the highest summed weight: a signal on the clause's
+   predicate counts one more, one inside an adverbial clause ("to lose weight, ...") half;
+   ties go to the type listed first in ``scoring.json``. The score starts from the type's
+   base and adds cues, quantities and the strength of the evidence.
+
+A bare noun phrase is a candidate only when a rule or its list's lead-in makes it one
+("Contraindications: - epilepsy"), and a lead-in without a signal of its own is not one.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from spacy.strings import StringStore
 from spacy.symbols import ADJ, AUX, PUNCT, SPACE, SYM, VERB
 from spacy.tokens import Doc
 
+from annotations.errors import ValidationError
 from annotations.vocab import CLAIM_TYPES
 from models.layout import CLAIM_KINDS, Line, analyse
 from models.rules import Rule
@@ -149,7 +156,7 @@ class ClaimBuilder:
         self.priority = {label: i for i, label in enumerate(scoring["base"])}
         missing = [t for t in CLAIM_TYPES if t not in self.priority]
         if missing:
-            raise ValueError(f"scoring.json base must name every claim type; missing {', '.join(missing)}")
+            raise ValidationError(f"scoring.json 'base' must name every claim type; missing {', '.join(missing)}")
 
     # ------------------------------------------------------------------ sentences and clauses
 

@@ -10,6 +10,7 @@ differ much in length.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -185,15 +186,22 @@ def _extract_parallel(
     assembler = _Assembler()
     batches = _batches(_chunk_stream(items, assembler), batch_size)
     in_flight: deque[AsyncResult[list[list[Candidate]]]] = deque()
-    with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
-        for batch in batches:
-            in_flight.append(pool.apply_async(_work, (batch,)))
-            while len(in_flight) > 2 * n_process:
+    # Forked workers share the parent's memory until they write to it; a garbage collection
+    # in a worker writes to every object it visits. Freezing moves the pipeline's objects out
+    # of the collector's sight, so the workers keep sharing them.
+    gc.freeze()
+    try:
+        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
+            for batch in batches:
+                in_flight.append(pool.apply_async(_work, (batch,)))
+                while len(in_flight) > 2 * n_process:
+                    for found in in_flight.popleft().get():
+                        yield from assembler.add_result(found)
+            while in_flight:
                 for found in in_flight.popleft().get():
                     yield from assembler.add_result(found)
-        while in_flight:
-            for found in in_flight.popleft().get():
-                yield from assembler.add_result(found)
+    finally:
+        gc.unfreeze()
     yield from assembler.ready()
 
 
