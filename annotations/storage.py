@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +77,7 @@ from annotations.records import (
     Verdict,
     check_http_url,
     check_user_name,
+    new_id,
     utcnow,
 )
 from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, ROLES, VERDICTS
@@ -154,7 +157,7 @@ class ExportFilter(ClaimFilter):
             raise ValidationError(f"the date range is empty: since {self.since} is after until {self.until}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FinalVerdict:
     verdict: str
     source: str  # "adjudication" or "consensus"
@@ -164,23 +167,31 @@ class FinalVerdict:
 def resolve_final(active_reviews: Sequence[Review], verdict: Verdict | None, needed: int) -> FinalVerdict | None:
     """A claim's final verdict: the adjudicator's, else the verdict all of at least ``needed``
     active reviews agree on, else none yet."""
-    if verdict is not None:
-        return FinalVerdict(verdict.verdict, "adjudication", (verdict.adjudicator,))
-    verdicts = {r.verdict for r in active_reviews}
-    if len(active_reviews) >= needed and len(verdicts) == 1:
-        return FinalVerdict(verdicts.pop(), "consensus", tuple(sorted(r.reviewer for r in active_reviews)))
-    return None
+    return final_and_status(active_reviews, verdict, needed)[0]
 
 
 def claim_status(active_reviews: Sequence[Review], verdict: Verdict | None, needed: int) -> str:
     """One of ``vocab.CLAIM_STATUSES``, the same rule as the SQL filters below."""
+    return final_and_status(active_reviews, verdict, needed)[1]
+
+
+def final_and_status(
+    active_reviews: Sequence[Review], verdict: Verdict | None, needed: int,
+) -> tuple[FinalVerdict | None, str]:
+    """A claim's final verdict (``resolve_final``) and status (``claim_status``), worked out
+    together: settled by an adjudicator; else disputed when the active reviews disagree,
+    unreviewed without any, in review with fewer than ``needed``, and reviewed (with their
+    agreed verdict as the final one) with at least ``needed``."""
     if verdict is not None:
-        return "settled"
-    if len({r.verdict for r in active_reviews}) > 1:
-        return "disputed"
+        return FinalVerdict(verdict.verdict, "adjudication", (verdict.adjudicator,)), "settled"
     if not active_reviews:
-        return "unreviewed"
-    return "reviewed" if len(active_reviews) >= needed else "in_review"
+        return None, "unreviewed"
+    verdicts = {r.verdict for r in active_reviews}
+    if len(verdicts) > 1:
+        return None, "disputed"
+    if len(active_reviews) < needed:
+        return None, "in_review"
+    return FinalVerdict(verdicts.pop(), "consensus", tuple(sorted([r.reviewer for r in active_reviews]))), "reviewed"
 
 
 @dataclass(frozen=True)
@@ -219,7 +230,7 @@ class Progress:
         return self.done / self.total if self.total else 1.0
 
 
-@dataclass
+@dataclass(slots=True)
 class ClaimBundle:
     """A claim with its document, reviews, final verdict and history: one export record."""
 
@@ -270,7 +281,7 @@ def _engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
@@ -284,6 +295,26 @@ def _engine(url: str) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _use_wal(cursor: Any, patience: float = 60.0) -> None:
+    """Put the database in WAL mode (a setting of the file, kept once made).
+
+    Switching a new database needs it to itself for a moment, and SQLite reports "database is
+    locked" at once, without waiting, to a connection that asks while another one holds it
+    (processes opening a new database together). That other connection is switching it or
+    migrating it, so asking again shortly succeeds."""
+    deadline = time.monotonic() + patience
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -385,6 +416,17 @@ class Store:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one state of the store from its first query to its end,
+        however long it stays open (an export) and whatever is saved meanwhile: a reader in
+        SQLite's WAL mode does; PostgreSQL needs the REPEATABLE READ isolation level."""
+        with self.engine.connect() as conn:
+            if self.backend == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
     def _authorise(self, conn: Connection, actor: Actor, action: str) -> Actor:
         """The actor as this store knows them, allowed to do ``action``; checked inside the
         write's transaction.
@@ -474,12 +516,12 @@ class Store:
 
     def list_users(self) -> list[User]:
         with self._read() as conn:
-            rows = conn.execute(select(schema.users).order_by(schema.users.c.name)).all()
+            rows = conn.execute(select(*_USER_COLUMNS).order_by(schema.users.c.name)).all()
         return [_user(r) for r in rows]
 
     def get_user(self, name: str) -> User:
         with self._read() as conn:
-            row = conn.execute(select(schema.users).where(schema.users.c.name == name)).first()
+            row = conn.execute(select(*_USER_COLUMNS).where(schema.users.c.name == name)).first()
         if row is None:
             raise NotFoundError(f"no account named {name!r}")
         return _user(row)
@@ -513,7 +555,7 @@ class Store:
         u = schema.users
         with self._write() as conn:
             actor = self._authorise(conn, actor, "manage")
-            row = conn.execute(select(u).where(u.c.name == name).with_for_update()).first()
+            row = conn.execute(select(*_USER_COLUMNS).where(u.c.name == name).with_for_update()).first()
             if row is None:
                 raise NotFoundError(f"no account named {name!r}")
             old = _user(row)
@@ -556,7 +598,7 @@ class Store:
         try:
             with self._write() as conn:
                 actor = self._authorise(conn, actor, "load")
-                row = conn.execute(select(d).where(d.c.content_hash == document.content_hash)).first()
+                row = conn.execute(select(*_DOCUMENT_COLUMNS).where(d.c.content_hash == document.content_hash)).first()
                 if row is not None:
                     return _document(row), False
                 document = document.replace(added_by=actor.name)
@@ -579,7 +621,7 @@ class Store:
         except IntegrityError:
             # The same text was loaded elsewhere at the same moment: that copy stands.
             with self._read() as conn:
-                row = conn.execute(select(d).where(d.c.content_hash == document.content_hash)).first()
+                row = conn.execute(select(*_DOCUMENT_COLUMNS).where(d.c.content_hash == document.content_hash)).first()
             if row is None:
                 raise
             return _document(row), False
@@ -587,7 +629,7 @@ class Store:
 
     def get_document(self, document_id: str) -> Document:
         with self._read() as conn:
-            row = conn.execute(select(schema.documents).where(schema.documents.c.id == document_id)).first()
+            row = conn.execute(select(*_DOCUMENT_COLUMNS).where(schema.documents.c.id == document_id)).first()
         if row is None:
             raise NotFoundError(f"no document with id {document_id!r}")
         return _document(row)
@@ -663,7 +705,7 @@ class Store:
             if document_id is None:
                 raise NotFoundError(f"no claim with id {claim_id!r}")
             text_ = conn.execute(select(d.c.text).where(d.c.id == document_id).with_for_update()).scalar_one()
-            old = _claim(conn.execute(select(c).where(c.c.id == claim_id).with_for_update()).one())
+            old = _claim(conn.execute(select(*_CLAIM_COLUMNS).where(c.c.id == claim_id).with_for_update()).one())
             if old.version != expected_version:
                 raise StaleEditError(
                     f"claim {claim_id} changed since you opened it (you edited version {expected_version}, "
@@ -694,7 +736,7 @@ class Store:
         With ``document_order`` the withdrawn test takes a form no index serves
         (``withdrawn IS NOT true``), so that SQLite walks the (document_id, start_offset, id)
         index in the order asked for instead of searching the queue index on ``withdrawn`` and
-        sorting every batch (see ``_claims_page``)."""
+        sorting every batch (see ``_ClaimPages``)."""
         c = schema.claims
         clauses: list[Any] = [c.c.withdrawn.is_not(True) if document_order else c.c.withdrawn == false()]
         if flt is None:
@@ -729,7 +771,7 @@ class Store:
             heads = [select(c.c.id, c.c.score).where(*where, c.c.review_count == n)
                      .order_by(*_QUEUE_ORDER).limit(1).subquery() for n in range(needed)]
             best = union_all(*(select(h.c.id, h.c.score) for h in heads)).subquery()
-            row = conn.execute(select(c).join(best, best.c.id == c.c.id)
+            row = conn.execute(select(*_CLAIM_COLUMNS).join(best, best.c.id == c.c.id)
                                .order_by(best.c.score.desc(), best.c.id.desc()).limit(1)).first()
         return _claim(row) if row else None
 
@@ -743,16 +785,16 @@ class Store:
             current = _claim_row(conn, claim_id)
             key, here = tuple_(c.c.score, c.c.id), tuple_(current.score, current.id)
             if step > 0:
-                query = select(c).where(key < here).order_by(*_QUEUE_ORDER)
+                query = select(*_CLAIM_COLUMNS).where(key < here).order_by(*_QUEUE_ORDER)
             else:
-                query = select(c).where(key > here).order_by(c.c.score, c.c.id)
+                query = select(*_CLAIM_COLUMNS).where(key > here).order_by(c.c.score, c.c.id)
             row = conn.execute(query.where(*self._filter_clauses(flt, _needed(conn))).limit(1)).first()
         return _claim(row) if row else None
 
     def list_claims(self, flt: ClaimFilter | None = None, *, limit: int | None = None, offset: int = 0) -> list[Claim]:
         """Claims in queue order (highest score first)."""
         with self._read() as conn:
-            query = (select(schema.claims).where(*self._filter_clauses(flt, _needed(conn)))
+            query = (select(*_CLAIM_COLUMNS).where(*self._filter_clauses(flt, _needed(conn)))
                      .order_by(*_QUEUE_ORDER).offset(offset))
             if limit is not None:
                 query = query.limit(limit)
@@ -761,15 +803,13 @@ class Store:
     def iter_claims(self, flt: ClaimFilter | None = None, *, batch_size: int = 1000) -> Iterator[Claim]:
         """Every claim in document order, fetched in batches (keyset pagination over the
         (document_id, start_offset, id) index), so memory stays flat and no claim is read twice."""
-        where = self._filter_clauses(flt, self.reviews_per_claim(), document_order=True)
-        after: tuple[str, int, str] | None = None
+        pages = _ClaimPages(self._filter_clauses(flt, self.reviews_per_claim(), document_order=True), batch_size)
         while True:
             with self._read() as conn:
-                rows = _claims_page(conn, where, after, batch_size)
+                rows = pages.next(conn)
             yield from (_claim(row) for row in rows)
-            if len(rows) < batch_size:
+            if pages.done:
                 return
-            after = _page_key(rows[-1])
 
     def count_claims(self, flt: ClaimFilter | None = None) -> int:
         with self._read() as conn:
@@ -803,13 +843,13 @@ class Store:
         r, v, h = schema.reviews, schema.verdicts, schema.history
         with self._read() as conn:
             claim = _claim(_claim_row(conn, claim_id))
-            document = _document(conn.execute(select(schema.documents).where(
+            document = _document(conn.execute(select(*_DOCUMENT_COLUMNS).where(
                 schema.documents.c.id == claim.document_id)).one())
             reviews = [_review(x) for x in conn.execute(
-                select(r).where(r.c.claim_id == claim_id).order_by(r.c.created_at, r.c.id))]
-            vrow = conn.execute(select(v).where(v.c.claim_id == claim_id)).first()
+                select(*_REVIEW_COLUMNS).where(r.c.claim_id == claim_id).order_by(r.c.created_at, r.c.id))]
+            vrow = conn.execute(select(*_VERDICT_COLUMNS).where(v.c.claim_id == claim_id)).first()
             history = [_history(x) for x in conn.execute(
-                select(h).where(h.c.claim_id == claim_id).order_by(h.c.seq))]
+                select(*_HISTORY_COLUMNS).where(h.c.claim_id == claim_id).order_by(h.c.seq))]
             needed = _needed(conn)
         verdict = _verdict(vrow) if vrow else None
         active = [x for x in reviews if not x.withdrawn]
@@ -822,12 +862,12 @@ class Store:
         """This reviewer's review of the claim (withdrawn or not), or None."""
         r = schema.reviews
         with self._read() as conn:
-            row = conn.execute(select(r).where(r.c.claim_id == claim_id, r.c.reviewer == reviewer)).first()
+            row = conn.execute(select(*_REVIEW_COLUMNS).where(r.c.claim_id == claim_id, r.c.reviewer == reviewer)).first()
         return _review(row) if row else None
 
     def reviews_for_claim(self, claim_id: str, *, include_withdrawn: bool = False) -> list[Review]:
         r = schema.reviews
-        query = select(r).where(r.c.claim_id == claim_id)
+        query = select(*_REVIEW_COLUMNS).where(r.c.claim_id == claim_id)
         if not include_withdrawn:
             query = query.where(r.c.withdrawn == false())
         with self._read() as conn:
@@ -852,7 +892,7 @@ class Store:
                 self._authorise(conn, actor, "review")
                 if _claim_row(conn, claim_id).withdrawn:
                     raise ValidationError(f"claim {claim_id} was withdrawn and takes no reviews")
-                row = conn.execute(select(r).where(
+                row = conn.execute(select(*_REVIEW_COLUMNS).where(
                     r.c.claim_id == claim_id, r.c.reviewer == actor.name).with_for_update()).first()
                 if row is None:
                     if expected_version is not None:
@@ -891,7 +931,7 @@ class Store:
         r, c = schema.reviews, schema.claims
         with self._write() as conn:
             actor = self._authorise(conn, actor, "review")
-            row = conn.execute(select(r).where(r.c.id == review_id).with_for_update()).first()
+            row = conn.execute(select(*_REVIEW_COLUMNS).where(r.c.id == review_id).with_for_update()).first()
             if row is None:
                 raise NotFoundError(f"no review with id {review_id!r}")
             old = _review(row)
@@ -916,7 +956,7 @@ class Store:
 
     def verdict_for(self, claim_id: str) -> Verdict | None:
         with self._read() as conn:
-            row = conn.execute(select(schema.verdicts).where(schema.verdicts.c.claim_id == claim_id)).first()
+            row = conn.execute(select(*_VERDICT_COLUMNS).where(schema.verdicts.c.claim_id == claim_id)).first()
         return _verdict(row) if row else None
 
     def disputed_claims(self, flt: ClaimFilter | None = None, *, include_settled: bool = False) -> list[Claim]:
@@ -932,7 +972,7 @@ class Store:
             if not include_settled:
                 clauses.append(~_settled())
             return [_claim(row) for row in conn.execute(
-                select(schema.claims).where(*clauses).order_by(*_QUEUE_ORDER))]
+                select(*_CLAIM_COLUMNS).where(*clauses).order_by(*_QUEUE_ORDER))]
 
     def save_verdict(
         self, actor: Actor, claim_id: str, verdict: str, rationale: str = "",
@@ -949,7 +989,7 @@ class Store:
             with self._write() as conn:
                 self._authorise(conn, actor, "adjudicate")
                 _claim_row(conn, claim_id)
-                row = conn.execute(select(v).where(v.c.claim_id == claim_id).with_for_update()).first()
+                row = conn.execute(select(*_VERDICT_COLUMNS).where(v.c.claim_id == claim_id).with_for_update()).first()
                 if row is None:
                     if expected_version is not None:
                         raise ValidationError(f"claim {claim_id} has no final verdict at version {expected_version}")
@@ -980,7 +1020,7 @@ class Store:
                 limit: int | None = None) -> list[HistoryEntry]:
         """Logged changes, oldest first."""
         h = schema.history
-        query = select(h).order_by(h.c.seq)
+        query = select(*_HISTORY_COLUMNS).order_by(h.c.seq)
         if claim_id is not None:
             query = query.where(h.c.claim_id == claim_id)
         if entity_id is not None:
@@ -1017,33 +1057,35 @@ class Store:
     # ---- export and import
 
     def iter_bundles(
-        self, flt: ExportFilter | None = None, *, batch_size: int = 500, include_history: bool = True,
+        self, flt: ExportFilter | None = None, *, batch_size: int = 200, include_history: bool = True,
     ) -> Iterator[ClaimBundle]:
         """Claims with their document, reviews, verdict and history, in document order, streamed
         in batches so memory stays flat however large the store is.
 
-        Each batch is read in one transaction: a page of claims (keyset pagination over the
-        (document_id, start_offset, id) index, ``flt`` applied in SQL), then the reviews, verdicts,
-        history and documents of that page, one query each. A batch holds at most ``batch_size``
-        claims and the documents they belong to. Without ``include_history`` the history (the
-        largest table) is not read, and the bundles' ``history`` and ``document_history`` are
-        empty: for formats that do not write it."""
+        The whole iteration reads one snapshot of the store (``_snapshot``): saves made while it
+        runs are not in it, so an export is consistent. Each batch is a page of claims (keyset
+        pagination over the (document_id, start_offset, id) index, ``flt`` applied in SQL), then
+        the reviews, verdicts, history and documents of that page, one query each. A batch holds
+        at most ``batch_size`` claims and the documents they belong to; small batches keep few
+        objects alive at once, which keeps the garbage collector's full passes rare.
+
+        Without ``include_history`` the history (the largest table) is not read, and the bundles'
+        ``history`` and ``document_history`` are empty: for formats that do not write it. Close
+        the iterator (or run it to its end) to end the read transaction."""
         flt = flt or ExportFilter()
-        needed = self.reviews_per_claim()
-        where = [*self._filter_clauses(flt, needed, document_order=True), *_export_clauses(flt, needed)]
-        # The last document of the previous batch, whose claims may go on in this one.
-        carried: dict[str, tuple[Document, list[HistoryEntry]]] = {}
-        after: tuple[str, int, str] | None = None
-        while True:
-            with self._read() as conn:
-                rows = _claims_page(conn, where, after, batch_size)
-                batch = _bundle_batch(conn, rows, carried, needed, include_history)
-            yield from batch
-            if len(rows) < batch_size:
-                return
-            after = _page_key(rows[-1])
-            last = batch[-1]
-            carried = {last.document.id: (last.document, last.document_history)}
+        with self._snapshot() as conn:
+            needed = _needed(conn)
+            pages = _ClaimPages([*self._filter_clauses(flt, needed, document_order=True),
+                                 *_export_clauses(flt, needed)], batch_size)
+            # The last document of the previous batch, whose claims may go on in this one.
+            carried: dict[str, tuple[Document, list[HistoryEntry]]] = {}
+            while True:
+                batch = _bundle_batch(conn, pages.next(conn), carried, needed, include_history)
+                yield from batch
+                if pages.done:
+                    return
+                last = batch[-1]
+                carried = {last.document.id: (last.document, last.document_history)}
 
     def import_bundles(
         self, actor: Actor, bundles: Iterable[ClaimBundle], *, batch_size: int = 500,
@@ -1069,34 +1111,58 @@ class Store:
             actor = self._authorise(conn, actor, "manage")
             for chunk in _chunks(bundles, batch_size):
                 _import_chunk(conn, chunk, doc_ids, seen_history, counts)
-            if counts.documents or counts.claims or counts.reviews or counts.verdicts or counts.history:
+            changed = bool(counts.documents or counts.claims or counts.reviews or counts.verdicts or counts.history)
+            if changed:
                 self._log(conn, actor.name, "dataset", import_id or new_id(), "import", None,
                           {"source": source, **dataclasses.asdict(counts)})
+        if changed and self.backend == "postgresql":
+            # PostgreSQL plans the export's lookups by claim id from table statistics; after a
+            # bulk import they are stale until autovacuum gets round to it (if it runs at all),
+            # and stale ones make it scan whole tables.
+            with self.engine.connect() as conn:
+                conn.execute(text(f"ANALYZE {', '.join(t.name for t in _IMPORTED_TABLES)}"))
+                conn.commit()
         return counts
 
 
 # --------------------------------------------------------------------------- query helpers
 
+_IMPORTED_TABLES = (schema.documents, schema.claims, schema.reviews, schema.verdicts, schema.history)
+
 _QUEUE_ORDER = (schema.claims.c.score.desc(), schema.claims.c.id.desc())
 _DOCUMENT_ORDER = (schema.claims.c.document_id, schema.claims.c.start_offset, schema.claims.c.id)
 
 
-def _claims_page(conn: Connection, where: list[Any], after: tuple[str, int, str] | None, size: int) -> list[Any]:
-    """Up to ``size`` claim rows in document order after the key ``after`` (keyset pagination).
+class _ClaimPages:
+    """Claim rows in document order, a page of up to ``size`` at a time (keyset pagination).
 
-    The (document_id, start_offset, id) index serves both the order and the ``after`` seek, so
-    each page costs the same however deep into the table it is. ``where`` must test withdrawn
-    in its unindexable form (``_filter_clauses(..., document_order=True)``): else SQLite takes
-    the queue index for ``withdrawn = false`` and sorts the whole table for every page."""
-    c = schema.claims
-    query = select(c).where(*where)
-    if after is not None:
-        query = query.where(tuple_(*_DOCUMENT_ORDER) > tuple_(*after))
-    return list(conn.execute(query.order_by(*_DOCUMENT_ORDER).limit(size)))
+    The (document_id, start_offset, id) index serves both the order and the seek past the last
+    row of the page before, so each page costs the same however deep into the table it is.
+    ``where`` must test withdrawn in its unindexable form (``_filter_clauses(...,
+    document_order=True)``): else SQLite takes the queue index for ``withdrawn = false`` and
+    sorts the whole table for every page. The two queries are built once, for every page."""
 
+    def __init__(self, where: list[Any], size: int) -> None:
+        self._first = select(*_CLAIM_COLUMNS).where(*where).order_by(*_DOCUMENT_ORDER).limit(size)
+        self._next = self._first.where(tuple_(*_DOCUMENT_ORDER) > tuple_(
+            bindparam("after_document"), bindparam("after_start"), bindparam("after_id")))
+        self._size = size
+        self._after: dict[str, Any] | None = None
+        self.done = False
 
-def _page_key(row: Any) -> tuple[str, int, str]:
-    return row.document_id, row.start_offset, row.id
+    def next(self, conn: Connection) -> list[Any]:
+        """The next page; ``done`` turns true once a page comes back short (the last one)."""
+        if self._after is None:
+            rows = conn.execute(self._first).all()
+        else:
+            rows = conn.execute(self._next, self._after).all()
+        if len(rows) < self._size:
+            self.done = True
+        else:
+            last = rows[-1]
+            self._after = {"after_document": last.document_id, "after_start": last.start_offset,
+                           "after_id": last.id}
+        return rows
 
 
 def _bundle_batch(
@@ -1105,39 +1171,40 @@ def _bundle_batch(
 ) -> list[ClaimBundle]:
     """The bundles of a page of claim rows: their reviews, verdicts, history and the documents not
     ``carried`` over from the page before, read with one query each."""
-    r, v, h, d = schema.reviews, schema.verdicts, schema.history, schema.documents
-    ids = [row.id for row in rows]
-    if not ids:
+    claims = [_claim(row) for row in rows]
+    if not claims:
         return []
+    ids = {"ids": [claim.id for claim in claims]}
+    # Results are read with .all(): one fetch for the lot, where iterating fetches row by row.
     reviews_by: dict[str, list[Review]] = {}
-    for row in conn.execute(select(r).where(r.c.claim_id.in_(ids)).order_by(r.c.claim_id, r.c.created_at, r.c.id)):
-        reviews_by.setdefault(row.claim_id, []).append(_review(row))
-    verdict_by = {row.claim_id: _verdict(row) for row in conn.execute(select(v).where(v.c.claim_id.in_(ids)))}
-    history_by: dict[str, list[HistoryEntry]] = {}
+    for row in conn.execute(_REVIEWS_OF_CLAIMS, ids).all():
+        review = _review(row)
+        reviews_by.setdefault(review.claim_id, []).append(review)
+    verdict_by = {v.claim_id: v for v in map(_verdict, conn.execute(_VERDICTS_OF_CLAIMS, ids).all())}
     documents = dict(carried)
-    missing = list(dict.fromkeys(row.document_id for row in rows if row.document_id not in documents))
-    if missing:
-        doc_history: dict[str, list[HistoryEntry]] = {doc_id: [] for doc_id in missing}
+    missing = {"ids": list(dict.fromkeys(c.document_id for c in claims if c.document_id not in documents))}
+    if missing["ids"]:
+        doc_history: dict[str, list[HistoryEntry]] = {doc_id: [] for doc_id in missing["ids"]}
         if include_history:
-            for row in conn.execute(select(h).where(h.c.entity_id.in_(missing), h.c.entity == "document")
-                                    .order_by(h.c.seq)):
-                doc_history[row.entity_id].append(_history(row))
-        for row in conn.execute(select(d).where(d.c.id.in_(missing))):
-            documents[row.id] = (_document(row), doc_history[row.id])
+            for row in conn.execute(_HISTORY_OF_DOCUMENTS, missing).all():
+                entry = _history(row)
+                doc_history[entry.entity_id].append(entry)
+        for row in conn.execute(_DOCUMENTS, missing).all():
+            document = _document(row)
+            documents[document.id] = (document, doc_history[document.id])
+    history_by: dict[str, list[HistoryEntry]] = {}
     if include_history:
-        for row in conn.execute(select(h).where(h.c.claim_id.in_(ids)).order_by(h.c.seq)):
-            history_by.setdefault(row.claim_id, []).append(_history(row))
+        for row in conn.execute(_HISTORY_OF_CLAIMS, ids).all():
+            entry = _history(row)
+            history_by.setdefault(entry.claim_id, []).append(entry)  # type: ignore[arg-type]
     bundles = []
-    for row in rows:
-        document, document_history = documents[row.document_id]
-        reviews = reviews_by.get(row.id, [])
-        verdict = verdict_by.get(row.id)
-        active = [x for x in reviews if not x.withdrawn]
-        bundles.append(ClaimBundle(
-            document=document, claim=_claim(row), reviews=reviews, verdict=verdict,
-            history=history_by.get(row.id, []), document_history=document_history,
-            final=resolve_final(active, verdict, needed), status=claim_status(active, verdict, needed),
-        ))
+    for claim in claims:
+        document, document_history = documents[claim.document_id]
+        reviews = reviews_by.get(claim.id, [])
+        verdict = verdict_by.get(claim.id)
+        final, status = final_and_status([x for x in reviews if not x.withdrawn], verdict, needed)
+        bundles.append(ClaimBundle(document, claim, reviews, verdict, history_by.get(claim.id, []),
+                                   document_history, final, status))
     return bundles
 
 
@@ -1188,7 +1255,7 @@ def _needed(conn: Connection) -> int:
 
 
 def _claim_row(conn: Connection, claim_id: str) -> Any:
-    row = conn.execute(select(schema.claims).where(schema.claims.c.id == claim_id)).first()
+    row = conn.execute(select(*_CLAIM_COLUMNS).where(schema.claims.c.id == claim_id)).first()
     if row is None:
         raise NotFoundError(f"no claim with id {claim_id!r}")
     return row
@@ -1351,10 +1418,6 @@ def _citations_json(citations: Sequence[Citation]) -> list[dict[str, Any]]:
     return [c.to_dict() for c in citations]
 
 
-def _citations(value: Any) -> tuple[Citation, ...]:
-    return tuple(Citation._from_row(**c) for c in value or ())
-
-
 def _document_values(doc: Document) -> dict[str, Any]:
     return {
         "id": doc.id, "name": doc.name, "origin": doc.origin, "url": doc.url, "encoding": doc.encoding,
@@ -1363,15 +1426,60 @@ def _document_values(doc: Document) -> dict[str, Any]:
     }
 
 
-# The functions below rebuild records from rows this module wrote, with Record._from_row: the
-# records were checked when built, so reading them back does not check them again.
+# Records are read back from rows this module wrote, with Record._from_row: they were checked
+# when built, so reading them does not check them again. Each record is selected as the columns
+# that hold its fields, in field order (_DOCUMENT_COLUMNS...), and built from the row's values by
+# position: naming a row's values one by one costs more than everything else an export does.
+
+
+def _field_names(record: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record))
+
+
+def _record_columns(record: type, table: Any, **stored_as: str) -> tuple[Any, ...]:
+    """The columns of ``table`` that hold the fields of ``record``, in field order; ``stored_as``
+    names the columns of fields stored under another name."""
+    return tuple(table.c[stored_as.get(name, name)] for name in _field_names(record))
+
+
+_DOCUMENT_COLUMNS = _record_columns(Document, schema.documents)
+_CLAIM_COLUMNS = _record_columns(Claim, schema.claims, start="start_offset", end="end_offset")
+_REVIEW_COLUMNS = _record_columns(Review, schema.reviews)
+_VERDICT_COLUMNS = _record_columns(Verdict, schema.verdicts)
+_USER_COLUMNS = _record_columns(User, schema.users)
+_HISTORY_COLUMNS = _record_columns(HistoryEntry, schema.history)
+
+
+def _by_ids(query: Any, column: Any) -> Any:
+    """``query`` narrowed to rows whose ``column`` is in the list bound as ``ids``."""
+    return query.where(column.in_(bindparam("ids", expanding=True)))
+
+
+# The queries of Store.iter_bundles, built once.
+_REVIEWS_OF_CLAIMS = _by_ids(select(*_REVIEW_COLUMNS), schema.reviews.c.claim_id).order_by(
+    schema.reviews.c.claim_id, schema.reviews.c.created_at, schema.reviews.c.id)
+_VERDICTS_OF_CLAIMS = _by_ids(select(*_VERDICT_COLUMNS), schema.verdicts.c.claim_id)
+_HISTORY_OF_CLAIMS = _by_ids(select(*_HISTORY_COLUMNS), schema.history.c.claim_id).order_by(
+    schema.history.c.claim_id, schema.history.c.seq)  # SQLite reads (claim_id, seq) off the claim_id index
+_HISTORY_OF_DOCUMENTS = _by_ids(select(*_HISTORY_COLUMNS).where(schema.history.c.entity == "document"),
+                                schema.history.c.entity_id).order_by(schema.history.c.seq)
+_DOCUMENTS = _by_ids(select(*_DOCUMENT_COLUMNS), schema.documents.c.id)
+
+_CLAIM_CUES = _field_names(Claim).index("cues")
+_CLAIM_QUANTITIES = _field_names(Claim).index("quantities")
+_REVIEW_CITATIONS = _field_names(Review).index("citations")
+_VERDICT_CITATIONS = _field_names(Verdict).index("citations")
+_QUANTITY_FIELDS = _field_names(Quantity)
+_CITATION_FIELDS = _field_names(Citation)
+
+
+def _citations(value: list[dict[str, Any]]) -> tuple[Citation, ...]:
+    return tuple(Citation._from_row([c[name] for name in _CITATION_FIELDS]) for c in value)
 
 
 def _document(row: Any) -> Document:
-    return Document._from_row(
-        id=row.id, name=row.name, origin=row.origin, url=row.url, encoding=row.encoding, text=row.text,
-        content_hash=row.content_hash, added_by=row.added_by, added_at=row.added_at, version=row.version,
-    )
+    """The document of a row of ``select(*_DOCUMENT_COLUMNS)``."""
+    return Document._from_row(row)
 
 
 def _document_summary_dict(doc: Document) -> dict[str, Any]:
@@ -1392,17 +1500,14 @@ def _claim_values(claim: Claim) -> dict[str, Any]:
 
 
 def _claim(row: Any) -> Claim:
-    cues = row.cues
-    return Claim._from_row(
-        id=row.id, document_id=row.document_id, start=row.start_offset, end=row.end_offset, text=row.text,
-        claim_type=row.claim_type, score=row.score, rule_id=row.rule_id, sentence_start=row.sentence_start,
-        sentence_end=row.sentence_end, context=row.context,
-        cues=Cues._from_row(hedges=tuple(cues["hedges"]), absolutes=tuple(cues["absolutes"]),
-                            negations=tuple(cues["negations"])),
-        quantities=tuple(Quantity._from_row(**q) for q in row.quantities), origin=row.origin,
-        created_by=row.created_by, created_at=row.created_at, updated_at=row.updated_at,
-        version=row.version, withdrawn=row.withdrawn,
-    )
+    """The claim of a row of ``select(*_CLAIM_COLUMNS)``."""
+    values = list(row)
+    cues = values[_CLAIM_CUES]
+    values[_CLAIM_CUES] = Cues._from_row(
+        (tuple(cues["hedges"]), tuple(cues["absolutes"]), tuple(cues["negations"])))
+    values[_CLAIM_QUANTITIES] = tuple(
+        Quantity._from_row([q[name] for name in _QUANTITY_FIELDS]) for q in values[_CLAIM_QUANTITIES])
+    return Claim._from_row(values)
 
 
 def _claim_state(claim: Claim) -> dict[str, Any]:
@@ -1420,11 +1525,10 @@ def _review_values(review: Review) -> dict[str, Any]:
 
 
 def _review(row: Any) -> Review:
-    return Review._from_row(
-        id=row.id, claim_id=row.claim_id, reviewer=row.reviewer, verdict=row.verdict, rationale=row.rationale,
-        citations=_citations(row.citations), created_at=row.created_at, updated_at=row.updated_at,
-        version=row.version, withdrawn=row.withdrawn,
-    )
+    """The review of a row of ``select(*_REVIEW_COLUMNS)``."""
+    values = list(row)
+    values[_REVIEW_CITATIONS] = _citations(values[_REVIEW_CITATIONS])
+    return Review._from_row(values)
 
 
 def _review_state(review: Review) -> dict[str, Any]:
@@ -1443,11 +1547,10 @@ def _verdict_values(verdict: Verdict) -> dict[str, Any]:
 
 
 def _verdict(row: Any) -> Verdict:
-    return Verdict._from_row(
-        id=row.id, claim_id=row.claim_id, adjudicator=row.adjudicator, verdict=row.verdict,
-        rationale=row.rationale, citations=_citations(row.citations), created_at=row.created_at,
-        updated_at=row.updated_at, version=row.version,
-    )
+    """The verdict of a row of ``select(*_VERDICT_COLUMNS)``."""
+    values = list(row)
+    values[_VERDICT_CITATIONS] = _citations(values[_VERDICT_CITATIONS])
+    return Verdict._from_row(values)
 
 
 def _verdict_state(verdict: Verdict) -> dict[str, Any]:
@@ -1461,8 +1564,8 @@ def _user_values(user: User) -> dict[str, Any]:
 
 
 def _user(row: Any) -> User:
-    return User._from_row(name=row.name, role=row.role, password_hash=row.password_hash, active=row.active,
-                created_at=row.created_at)
+    """The account of a row of ``select(*_USER_COLUMNS)``."""
+    return User._from_row(row)
 
 
 def _public_user(user: User) -> dict[str, Any]:
@@ -1477,5 +1580,5 @@ def _history_values(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _history(row: Any) -> HistoryEntry:
-    return HistoryEntry._from_row(id=row.id, at=row.at, actor=row.actor, entity=row.entity, entity_id=row.entity_id,
-                        claim_id=row.claim_id, action=row.action, before=row.before, after=row.after)
+    """The history entry of a row of ``select(*_HISTORY_COLUMNS)``."""
+    return HistoryEntry._from_row(row)

@@ -388,8 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-misses", action="store_true", help="list missed gold claims and false candidates")
     _add_model(p)
 
-    p = add("bench", cmd_bench, "benchmark extraction against bare nlp.pipe (not a test)")
-    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="options passed to the benchmark (see bench --help)")
+    # The benchmark parses its own options, --help included.
+    p = sub.add_parser("bench", add_help=False, help="benchmark extraction against bare nlp.pipe (not a test)")
+    p.set_defaults(handler=cmd_bench)
+    p.add_argument("bench_args", nargs="*", metavar="OPTION")
 
     p = add("agreement", cmd_agreement, "inter-reviewer agreement: Cohen, Fleiss, Krippendorff")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -433,7 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = [*args.bench_args, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.handler(args)
     except PermissionDeniedError as exc:

@@ -1,4 +1,4 @@
-"""Benchmark (not a test): ``python -m models.bench [--seeds DIR] [--words N]``.
+"""Benchmark (not a test): ``python -m app bench [--seeds DIR] [--words N]``.
 
 Repeats the seed texts to at least ``--words`` words and measures, in one run:
 
@@ -25,7 +25,13 @@ from models.components import COMPONENTS
 from models.extract import DEFAULT_BATCH_SIZE, extract_texts
 from models.layout import analyse, chunks
 
-DEFAULT_SEEDS = "/work/shared/seeds"
+_PROJECT = Path(__file__).resolve().parents[1]
+# The mesotherapy seed articles beside the project when they are there, else the bundled demo
+# articles (plain-text ones).
+DEFAULT_SEEDS = next(
+    (str(p) for p in (_PROJECT.parent / "shared" / "seeds", _PROJECT / "app" / "demo_corpus") if p.is_dir()),
+    "seeds",
+)
 
 
 def _status(field: str) -> int | None:
@@ -88,7 +94,7 @@ def _count(items: list[tuple[str, str]]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m app bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"folder of .txt sources (default {DEFAULT_SEEDS})")
     parser.add_argument("--words", type=int, default=200_000, help="corpus size in words (default 200000)")

@@ -7,36 +7,44 @@ made. Steps, per sentence of a claim-bearing line (see :mod:`models.layout`):
 1. trim list markers, edge punctuation and markup; drop questions;
 2. cut the sentence before every clause coordinated at the top level that has a subject of
    its own, as its partner has ("The procedure is painless, | and the effect lasts ..."),
-   at semicolons, and after a spaced dash that opens such a clause;
+   at semicolons, after a spaced dash that opens such a clause, and around a clause of
+   concession or contrast with its own subject ("..., | although it has a lifting effect");
 3. collect the rule signals, cues and quantities inside each clause, relabel denied or
    removed harms (negated_label / reversed_label), add structure, quantity and list-context
    rules, and keep "when" rules only next to what they need;
 4. the claim type is the label with the highest summed weight: a signal on the clause's
-   predicate counts one more, one inside an adverbial clause ("to lose weight, ...") half;
-   ties go to the type listed first in ``scoring.json``. The score starts from the type's
-   base and adds cues, quantities and the strength of the evidence.
+   predicate counts one more, one inside an adverbial clause ("to lose weight, ...") or a
+   clause modifying the subject ("women who took 5 g ...") half; ties go to the type listed
+   first in ``scoring.json``; a bare list item takes its lead-in's label. The score starts
+   from the type's base and adds cues, quantities and the strength of the evidence;
+5. predicates coordinated under one subject that make claims of different types become
+   separate claims; a cut-off clause without any signal goes back to its neighbour.
 
 A bare noun phrase is a candidate only when a rule or its list's lead-in makes it one
 ("Contraindications: - epilepsy"), and a lead-in without a signal of its own is not one.
+The text talking about itself ("Here are 10 benefits of ...") is never a candidate, and a
+clause without any signal is none when it states nothing: no verbal predicate, a noun phrase
+the tagger read as a clause ("Aloe extract"), or a bare report ("many people complained").
 """
-
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
-from spacy.attrs import DEP, HEAD, IDX, LENGTH, LOWER, POS, TAG
+from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.strings import StringStore
-from spacy.symbols import ADJ, AUX, PUNCT, SPACE, SYM, VERB
+from spacy.symbols import ADJ, AUX, DET, PRON, PUNCT, SPACE, SYM, VERB
 from spacy.tokens import Doc
 
 from annotations.errors import ValidationError
 from annotations.vocab import CLAIM_TYPES
 from models.layout import CLAIM_KINDS, Line, analyse
-from models.rules import Rule
+from models.resources import expand_forms, lexicon
+from models.rules import Rule, phrase_regex
 
 MAX_CLAIM_CHARS = 400
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
@@ -44,7 +52,10 @@ SPLIT_DEPS = ("conj", "parataxis")
 CORE_DEPS = ("acomp", "attr", "xcomp", "ccomp", "dobj", "oprd", "auxpass", "aux", "neg", "prt", "agent", "acl")
 NEGATING_GOVERNORS = ("without", "absence", "free", "lack", "excluded", "exclude", "excludes", "minimal", "zero")
 EDGE_PUNCT = frozenset(".,;:!…-–—*•·_|/")
-LEADING_WORDS = ("and", "but", "or", "so", "yet", "while", "whereas")
+LEADING_WORDS = ("and", "but", "or", "so", "yet", "while", "whereas", "although", "though")
+CONCESSIVE_MARKS = ("although", "though", "whereas", "while")
+# clauses whose words say less about the claim's type than the predicate's own words
+SUBORDINATE_DEPS = ("advcl", "relcl", "acl")
 CONDITIONAL_WORDS = ("if", "when", "unless")
 LESSENING_WORDS = ("less", "lower", "fewer", "reduced", "decreased", "low", "lowered", "minimal", "minimum")
 
@@ -95,13 +106,26 @@ class _Ids:
         self.semicolon = strings.add(";")
         self.leading = ids(LEADING_WORDS)
         self.conditional = ids(CONDITIONAL_WORDS)
-        self.advcl = strings.add("advcl")
         self.modifier = ids(("amod", "compound", "nmod"))
         self.modifier_array = np.array(sorted(self.modifier), dtype=np.uint64)
         self.split_array = np.array(sorted(self.split), dtype=np.uint64)
         self.lessening = ids(LESSENING_WORDS)
         self.dashes = ids(("-", "–", "—"))
         self.mark_array = np.array(sorted({self.semicolon, *self.dashes}), dtype=np.uint64)
+        self.mark = strings.add("mark")
+        self.concessive = ids(CONCESSIVE_MARKS)
+        self.subordinate = ids(SUBORDINATE_DEPS)
+        self.complement = ids(("ccomp", "xcomp"))
+        self.let = strings.add("let")
+        self.advcl = strings.add("advcl")
+        self.conj = strings.add("conj")
+        self.md = strings.add("MD")
+        self.while_ = strings.add("while")
+        self.relcl = strings.add("relcl")
+        self.wh = ids(("WP", "WRB", "WDT"))
+        self.det_prep = ids(("det", "prep", "poss", "nummod"))
+        self.nominal = ids((*SUBJECT_DEPS, "compound", "amod", "npadvmod"))
+        self.reporting = ids([form for entry in lexicon("reporting_verbs") for form in expand_forms(entry, "verb")])
 
 
 @dataclass
@@ -111,6 +135,7 @@ class _Arrays:
     pos: list[int]
     tags: list[int]
     lowers: list[int]
+    lemmas: list[int]
     idx: list[int]
     length: list[int]
     text: str
@@ -118,6 +143,7 @@ class _Arrays:
     words: list[int]  # running count of word tokens
     splits: list[int]  # coordinated or paratactic verbs: where a clause may start
     marks: list[int]  # semicolons and dashes
+    discourse: list[tuple[int, int]] = field(default_factory=list)  # character spans of discourse phrases
 
     def tok(self, t: int) -> str:
         """The text of token ``t`` (sliced from the text: no Token object is made)."""
@@ -125,7 +151,7 @@ class _Arrays:
 
 
 def _arrays(doc: Doc, text: str, ids: _Ids) -> _Arrays:
-    arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH])  # uint64: hashes stay exact
+    arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH, LEMMA])  # uint64: hashes stay exact
     heads = np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)
     deps, pos, lowers = arr[:, 1], arr[:, 2], arr[:, 4]
     verbal = np.isin(pos, _VERBAL)
@@ -134,7 +160,7 @@ def _arrays(doc: Doc, text: str, ids: _Ids) -> _Arrays:
     splits = np.flatnonzero(verbal & np.isin(deps, ids.split_array))
     marks = np.flatnonzero(np.isin(lowers, ids.mark_array))
     return _Arrays(heads.tolist(), deps.tolist(), pos.tolist(), arr[:, 3].tolist(), lowers.tolist(),
-                   arr[:, 5].tolist(), arr[:, 6].tolist(), text, predicates.tolist(), words.tolist(),
+                   arr[:, 7].tolist(), arr[:, 5].tolist(), arr[:, 6].tolist(), text, predicates.tolist(), words.tolist(),
                    splits.tolist(), marks.tolist())
 
 
@@ -153,6 +179,7 @@ class ClaimBuilder:
         self.context_rules = [r for r in rules if r.context is not None]
         self.reversers = {r.id: frozenset(strings.add(w) for w in r.reversed_by) for r in rules if r.reversed_by}
         self.scoring = scoring
+        self.discourse = phrase_regex(list(lexicon("discourse_terms")))
         self.priority = {label: i for i, label in enumerate(scoring["base"])}
         missing = [t for t in CLAIM_TYPES if t not in self.priority]
         if missing:
@@ -173,6 +200,7 @@ class ClaimBuilder:
         if not len(doc):
             return []
         a = _arrays(doc, text, self.ids)
+        a.discourse = [m.span() for m in self.discourse.finditer(text)]
         parsed = doc.has_annotation("DEP")
         content = [ln for ln in lines if ln.kind != "blank"]
         starts = [ln.content_start for ln in content]
@@ -190,17 +218,94 @@ class ClaimBuilder:
                     continue
                 sentence = (a.idx[s], a.idx[e - 1] + a.length[e - 1])
                 children = self._children(a, s, e) if parsed else {}
-                for cs, ce in self._clauses(a, s, e, children) if parsed else [(s, e)]:
-                    cs, ce = self._trim(a, cs, ce)
-                    if cs >= ce or a.idx[ce - 1] + a.length[ce - 1] - a.idx[cs] > MAX_CLAIM_CHARS:
-                        continue
-                    claim = self._claim(
-                        a, line, cs, ce, sentence, children,
-                        _within(signals, sig_starts, cs, ce), _within(cues, cue_starts, cs, ce),
-                        _within_index(quantities, q_starts, cs, ce), quantities,
-                    )
-                    if claim is not None:
-                        out.append(claim)
+                claim_at = partial(self._claim_at, a, line, sentence, children, signals, sig_starts, cues, cue_starts,
+                                   quantities, q_starts)
+                clauses = self._clauses(a, s, e, children) if parsed else [(s, e)]
+                claims = [claim_at(cs, ce) for cs, ce in clauses]
+                if parsed:
+                    clauses, claims = self._split_predicates(a, clauses, claims, children, claim_at)
+                if len(clauses) > 1:
+                    claims = self._merge_unsignalled(clauses, claims, claim_at)
+                out.extend(claim for claim in claims if claim is not None)
+        return out
+
+    def _claim_at(
+        self, a: _Arrays, line: Line, sentence: tuple[int, int], children: dict[int, list[int]],
+        signals: Sequence[Signal], sig_starts: list[int], cues: Sequence[tuple[int, int, str]], cue_starts: list[int],
+        quantities: Sequence[tuple[int, int, str, str]], q_starts: list[int], s: int, e: int,
+    ) -> ClaimSpan | None:
+        """The candidate over tokens ``s:e`` of a sentence (trimmed), or None."""
+        s, e = self._trim(a, s, e)
+        if s >= e or a.idx[e - 1] + a.length[e - 1] - a.idx[s] > MAX_CLAIM_CHARS:
+            return None
+        return self._claim(
+            a, line, s, e, sentence, children, _within(signals, sig_starts, s, e), _within(cues, cue_starts, s, e),
+            _within_index(quantities, q_starts, s, e), quantities,
+        )
+
+    def _split_predicates(
+        self, a: _Arrays, clauses: list[tuple[int, int]], claims: list[ClaimSpan | None],
+        children: dict[int, list[int]], claim_at: Callable[[int, int], ClaimSpan | None],
+    ) -> tuple[list[tuple[int, int]], list[ClaimSpan | None]]:
+        """Cut a clause before each predicate coordinated with its own ("Women who took it
+        showed fewer bone problems | and had more strength than those who did not") when the
+        predicates make claims of different types, none of them a dose: the sentence asserts
+        two things. (A study's dose and its result stay together.)"""
+        out_clauses: list[tuple[int, int]] = []
+        out_claims: list[ClaimSpan | None] = []
+        ids = self.ids
+        for (cs, ce), claim in zip(clauses, claims, strict=True):
+            parts: list[tuple[int, int]] = []
+            head = self._head(a, cs, ce) if claim is not None and claim.rule_id != "clause" else -1
+            if head >= 0 and a.pos[head] in (VERB, AUX):
+                cuts = sorted(_left_edge(children, k) for k in children.get(head, ())
+                              if cs < k < ce and a.deps[k] == ids.conj and a.pos[k] in (VERB, AUX)
+                              and not any(a.deps[j] in ids.subject for j in children.get(k, ())))
+                bounds = [cs, *(c for c in cuts if cs < c < ce), ce]
+                parts = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+            if len(parts) > 1:
+                split = [claim_at(ps, pe) for ps, pe in parts]
+                kinds = {c.claim_type for c in split if c is not None and c.rule_id != "clause"}
+                # a study's dose and its result stay one claim: the result decides its type
+                if len(kinds) > 1 and "dosage" not in kinds and all(c is not None and c.rule_id != "clause" for c in split):
+                    out_clauses.extend(parts)
+                    out_claims.extend(split)
+                    continue
+            out_clauses.append((cs, ce))
+            out_claims.append(claim)
+        return out_clauses, out_claims
+
+    @staticmethod
+    def _merge_unsignalled(
+        clauses: list[tuple[int, int]], claims: list[ClaimSpan | None], claim_at: Callable[[int, int], ClaimSpan | None]
+    ) -> list[ClaimSpan | None]:
+        """A clause cut off a sentence that carries no claim signal of its own ("At home you
+        can save a little, | but you will end up with serious problems") is not a claim alone:
+        it goes back to its neighbour that carries one (the next, or else the previous)."""
+        def signalled(i: int) -> bool:
+            claim = claims[i]
+            return claim is not None and claim.rule_id != "clause"
+
+        owner = list(range(len(clauses)))
+        for i, claim in enumerate(claims):
+            if claim is None or claim.rule_id != "clause":
+                continue
+            if i + 1 < len(clauses) and signalled(i + 1):
+                owner[i] = i + 1
+            elif i > 0 and signalled(i - 1):
+                owner[i] = i - 1
+        if owner == list(range(len(clauses))):
+            return claims
+        out = []
+        for j in range(len(clauses)):
+            members = [i for i in range(len(clauses)) if owner[i] == j]
+            if not members:
+                continue
+            if len(members) == 1:
+                out.append(claims[j])
+            else:
+                merged = claim_at(clauses[members[0]][0], clauses[members[-1]][1])
+                out.extend([merged] if merged is not None else [claims[i] for i in members])
         return out
 
     def _line_parts(
@@ -270,6 +375,7 @@ class ClaimBuilder:
                 cuts.add(left)
         if marks:
             cuts.update(self._dash_cuts(a, [t for t in marks if t < e - 1 and a.lowers[t] in ids.dashes], e, children))
+        cuts.update(self._concessive_cuts(a, s, e, children))
         if not cuts:
             return [(s, e)]
         bounds = [s, *sorted(cuts), e]
@@ -287,6 +393,31 @@ class ClaimBuilder:
                 a.deps[k] in self.ids.subject and t < k < stop for k in children.get(head, ())
             ):
                 cuts.append(t + 1)
+        return cuts
+
+    def _concessive_cuts(self, a: _Arrays, s: int, e: int, children: dict[int, list[int]]) -> list[int]:
+        """Cut around an adverbial clause of concession or contrast that has a subject of its
+        own ("..., although it has a rejuvenating effect"): it asserts a second thing."""
+        ids = self.ids
+        cuts = []
+        for t in range(s, e):
+            if a.deps[t] != ids.advcl or a.pos[t] not in (VERB, AUX) or not s <= a.heads[t] < e:
+                continue
+            kids = children.get(t, ())
+            if not any(a.deps[k] == ids.mark and a.lowers[k] in ids.concessive for k in kids):
+                continue
+            if not any(a.deps[k] in ids.subject for k in kids):
+                continue
+            if t > a.heads[t]:
+                left = _left_edge(children, t)
+                if a.lowers[left] == ids.while_ and a.tok(left - 1) != ",":
+                    continue  # "... a tight feeling while the cups are on": a time, not a contrast
+                if left > s:
+                    cuts.append(left)
+            else:
+                right = _right_edge(children, t) + 1
+                if right < e:
+                    cuts.append(right)
         return cuts
 
     # ------------------------------------------------------------------------- one clause
@@ -314,9 +445,7 @@ class ClaimBuilder:
         found: list[tuple[str, str, float, bool]] = []  # label, rule id, weight, lexical
         best: dict[tuple[int, int, str], tuple[float, str]] = {}
         clause_text = a.text[a.idx[s] : a.idx[e - 1] + a.length[e - 1]]
-        context_hits = []
-        if line.kind == "item" and line.context:
-            context_hits = [r for r in self.context_rules if r.context is not None and r.context.search(line.context)]
+        context_hits = self._context_rules(line.context) if line.kind == "item" and line.context else []
         context_labels = {r.label for r in context_hits}
         for sig in signals:
             rule = self.rules[sig.rule_id]
@@ -335,8 +464,10 @@ class ClaimBuilder:
             if rule.structure == "imperative" and self._imperative(a, head, children):
                 found.append((rule.label, rule.id, rule.weight, True))
         for rule in self.quantity_rules:
+            # a rate's amount unit counts too: "cup per day" is a number of cups
             hits = [i for i in q_index if (not rule.quantity_kinds or quantities[i][2] in rule.quantity_kinds)
-                    and (not rule.quantity_units or quantities[i][3] in rule.quantity_units)]
+                    and (not rule.quantity_units or quantities[i][3] in rule.quantity_units
+                         or quantities[i][3].split(" per ")[0] in rule.quantity_units)]
             if hits:
                 on_core = any(t in core for i in hits for t in range(quantities[i][0], quantities[i][1]))
                 found.append((rule.label, rule.id, rule.weight + (1.0 if on_core else 0.0), False))
@@ -346,7 +477,7 @@ class ClaimBuilder:
         kept = []
         for label, rule_id, weight, lexical in found:
             rule = self.rules[rule_id]
-            if rule.when_labels and not (rule.when_labels & (plain - {label})):
+            if rule.when_labels and not (rule.when_labels & plain):
                 continue
             if rule.when_quantities and not (rule.when_quantities & q_kinds):
                 continue
@@ -363,13 +494,21 @@ class ClaimBuilder:
             return None  # a short item that no list lead-in makes a claim ("Side effects")
         if line.lead_in and not kept and clause_end >= line.content_end - 2:
             return None  # a lead-in that only introduces its list ("... the following lines:")
+        if a.discourse and any(a.idx[s] <= d_start and d_end <= clause_end for d_start, d_end in a.discourse):
+            return None  # the text talking about itself ("Here are 10 benefits of ...")
+        if not kept and children and self._no_statement(a, s, e, head, children):
+            return None
         totals: dict[str, float] = {}
         top_rule: dict[str, tuple[float, str]] = {}
         for label, rule_id, weight, _ in kept:
             totals[label] = totals.get(label, 0.0) + weight
             if label not in top_rule or top_rule[label][0] < weight:
                 top_rule[label] = (weight, rule_id)
-        if totals:
+        if context_hits and (not has_verb or a.pos[head] not in (VERB, AUX)):
+            # a bare item completes its lead-in ("Contraindications: - pregnancy"): the list decides
+            lead = max(context_hits, key=lambda r: (r.weight, -self.priority[r.label]))
+            claim_type, rule_id, strength = lead.label, lead.id, totals[lead.label]
+        elif totals:
             claim_type = max(totals, key=lambda lb: (totals[lb], -self.priority[lb]))
             rule_id = top_rule[claim_type][1]
             strength = totals[claim_type]
@@ -387,13 +526,53 @@ class ClaimBuilder:
         return ClaimSpan(s, e, claim_type, score, rule_id, sentence, line.context if line.kind == "item" else "",
                          cue_words, tuple(q_index))
 
+    @lru_cache(maxsize=256)  # noqa: B019 (a builder lives as long as its pipeline; lead-ins repeat per item)
+    def _context_rules(self, context: str) -> list[Rule]:
+        """The list-context rules whose phrases the lead-in holds, leaving out a phrase that
+        lies inside a longer phrase of another rule ("effects" inside "side effects")."""
+        spans = [(m.start(), m.end(), r) for r in self.context_rules if r.context is not None
+                 for m in r.context.finditer(context)]
+        kept: dict[str, Rule] = {}
+        for start, end, rule in spans:
+            inside = any(s2 <= start and end <= e2 and (e2 - s2) > (end - start) and r2.id != rule.id
+                         for s2, e2, r2 in spans)
+            if not inside:
+                kept.setdefault(rule.id, rule)
+        return list(kept.values())
+
+    def _no_statement(self, a: _Arrays, s: int, e: int, head: int, children: dict[int, list[int]]) -> bool:
+        """Whether a clause without any claim signal states nothing a reviewer could check:
+        it has no verbal predicate ("collagen present in foods or supplements"), is a noun
+        phrase the tagger read as subject and verb ("Aloe extract"), a question without its
+        mark ("what is it") or a bare report ("many people have complained about it")."""
+        ids = self.ids
+        if a.pos[head] not in (VERB, AUX):
+            # at most participles that modify nouns ("oxygen supplied under pressure"); but a
+            # relative clause defines something ("a method in which ...")
+            return not any(a.deps[t] == ids.relcl for t in range(s, e))
+        kids = [k for k in children.get(head, ()) if s <= k < e and a.pos[k] not in (PUNCT, SPACE)]
+        if head == e - 1 and kids and all(a.deps[k] in ids.nominal and self._bare_noun(a, k, children) for k in kids):
+            return True  # "Aloe extract", "plant extracts": a bare noun before the "verb", nothing after
+        if a.tags[s] in ids.wh and any(a.deps[k] in ids.subject and k > head for k in kids):
+            return True  # a question without its mark ("what is it, indications")
+        return a.lowers[head] in ids.reporting and not any(a.deps[k] in ids.complement for k in kids)
+
+    def _bare_noun(self, a: _Arrays, t: int, children: dict[int, list[int]]) -> bool:
+        """A word without determiner or prepositional phrase ("Aloe" in "Aloe extract")."""
+        return a.pos[t] not in (PRON, DET) and not any(a.deps[k] in self.ids.det_prep for k in children.get(t, ()))
+
     def _subordinate(self, a: _Arrays, t: int, head: int) -> bool:
         """Whether token ``t`` sits in an adverbial clause of the predicate ("to lose weight,
-        ...", "if ..."), whose words say less about the claim's type."""
+        ...", "if ...") or in a clause that modifies its subject ("women who took 5 g ...",
+        "a study involving 70 adults ..."), whose words say less about the claim's type than
+        the predicate's own."""
+        ids = self.ids
         for _ in range(8):
             if t == head or a.heads[t] == t:
                 return False
-            if a.deps[t] == self.ids.advcl:
+            if a.deps[t] == ids.advcl:
+                return True
+            if a.deps[t] in ids.subordinate and a.deps[a.heads[t]] in ids.subject:
                 return True
             t = a.heads[t]
         return False
@@ -427,10 +606,13 @@ class ClaimBuilder:
         ids = self.ids
         if a.tags[head] != ids.vb or a.deps[head] != ids.root:
             return False
+        if a.lemmas[head] and (a.lowers[head] != a.lemmas[head] or a.lemmas[head] == ids.let):
+            return False  # not the bare form ("Helps maintain ..."), or "let's" (no directive)
         kids = children.get(head, ())
         if any(a.deps[k] in ids.subject for k in kids):
             return False
-        return not any(a.deps[k] == ids.aux and a.lowers[k] == ids.to for k in kids)
+        # "to ..." is an infinitive, "May help ..." a subjectless statement, not a directive
+        return not any(a.deps[k] == ids.aux and (a.lowers[k] == ids.to or a.tags[k] == ids.md) for k in kids)
 
     def _relabel(
         self, a: _Arrays, sig: Signal, rule: Rule, head: int, children: dict[int, list[int]], start: int,
@@ -454,14 +636,23 @@ class ClaimBuilder:
             return rule.label
         tok = sig.end - 1
         if rule.negated_label:
-            if any(a.deps[k] == ids.neg or a.lowers[k] in ids.no for k in children.get(tok, ())):
-                return rule.negated_label
-            if a.deps[tok] in ids.acomp_attr and any(a.deps[k] == ids.neg for k in children.get(a.heads[tok], ())):
-                return rule.negated_label
+            first = tok  # the first item of a list shares its "no" ("no swelling, bruising or redness")
+            for _ in range(12):
+                if a.deps[first] != ids.conj or a.heads[first] == first:
+                    break
+                first = a.heads[first]
+            for t in {tok, first}:
+                if any(a.deps[k] == ids.neg or a.lowers[k] in ids.no for k in children.get(t, ())):
+                    return rule.negated_label
+                if a.deps[t] in ids.acomp_attr and any(a.deps[k] == ids.neg for k in children.get(a.heads[t], ())):
+                    return rule.negated_label
         t = tok
-        for _ in range(4):
-            if a.heads[t] == t:
+        steps = 0
+        for _ in range(12):  # four steps up the tree; steps along a list ("x, y and z") are free
+            if a.heads[t] == t or steps >= 4:
                 break
+            if a.deps[t] != ids.conj:
+                steps += 1
             t = a.heads[t]
             if rule.negated_label and a.lowers[t] in ids.negating:
                 return rule.negated_label
@@ -499,6 +690,16 @@ def _left_edge(children: dict[int, list[int]], t: int) -> int:
     while stack:
         x = stack.pop()
         best = min(best, x)
+        stack.extend(children.get(x, ()))
+    return best
+
+
+def _right_edge(children: dict[int, list[int]], t: int) -> int:
+    best = t
+    stack = [t]
+    while stack:
+        x = stack.pop()
+        best = max(best, x)
         stack.extend(children.get(x, ()))
     return best
 

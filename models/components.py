@@ -252,7 +252,7 @@ class ClaimSignals:
                 self.phrases[rule.attr].add(rule.id, docs)
                 self.used[rule.attr] = True
             elif rule.tokens:
-                self.tokens.add(rule.id, expand_alternatives(list(rule.tokens)))
+                self.tokens.add(rule.id, [list(rule.tokens)])
                 self.used["tokens"] = True
             elif rule.dep:
                 matcher = DependencyMatcher(nlp.vocab)
@@ -274,7 +274,7 @@ class ClaimSignals:
             found.extend((s, e, self.strings[key]) for key, s, e in self.tokens(doc))
         if self.deps and doc.has_annotation("DEP"):
             found.extend(self._dependency_matches(doc))
-        found = sorted(set(found))
+        found = longest_matches(found)
         doc.spans[SIGNAL_KEY] = [
             Span(doc, s, e, label=self.rules[rule_id].label, span_id=rule_id) for s, e, rule_id in found
         ]
@@ -310,25 +310,18 @@ class ClaimSignals:
         return out
 
 
-def expand_alternatives(pattern: list[dict[str, Any]], limit: int = 64) -> list[list[dict[str, Any]]]:
-    """Token patterns without ``{"IN": [...]}`` value lists: one pattern per combination, so the
-    Matcher compares hashes in C instead of calling a Python predicate on every token. Left as
-    it is when there would be more than ``limit`` combinations."""
-    choices: list[list[dict[str, Any]]] = []
-    total = 1
-    for spec in pattern:
-        options = [dict(spec)]
-        for key, value in spec.items():
-            if isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
-                options = [{**o, key: item} for o in options for item in value["IN"]]
-        choices.append(options)
-        total *= len(options)
-    if total > limit:
-        return [pattern]
-    combos: list[list[dict[str, Any]]] = [[]]
-    for options in choices:
-        combos = [combo + [option] for combo in combos for option in options]
-    return combos
+def longest_matches(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The matches ``(start, end, rule id)`` in order, without those that lie inside a longer
+    match of the same rule ("compared to" inside "as compared to" counts once)."""
+    out: list[tuple[int, int, str]] = []
+    reach: dict[str, int] = {}  # per rule: the end of its kept matches so far
+    for s, e, rule_id in sorted(set(found), key=lambda m: (m[0], -m[1], m[2])):
+        if reach.get(rule_id, -1) >= e:
+            continue
+        out.append((s, e, rule_id))
+        reach[rule_id] = max(reach.get(rule_id, -1), e)
+    out.sort()
+    return out
 
 
 _NODE_ATTRS = {"LOWER": LOWER, "LEMMA": LEMMA, "TAG": TAG, "DEP": DEP}

@@ -144,4 +144,5 @@ FORMATS.register(Format(
     DocBinWriter,
     (Option("label_by", str, "verdict", "span label: the final verdict (claims without one are left out) "
                                         "or the claim type", LABEL_BY),),
+    uses_history=False,
 ))

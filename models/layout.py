@@ -3,7 +3,9 @@
 Pure Python (no spaCy). Every line break is a boundary. Each line gets a kind:
 
 - ``blank``: whitespace only;
-- ``heading``: a markdown heading, or a short line without closing punctuation;
+- ``heading``: a markdown heading, a short line without closing punctuation, or a numbered
+  or bulleted line without closing punctuation that stands alone between paragraphs ("2. May
+  lower blood sugar");
 - ``question``: a line whose content is a single question (or a ``Q:`` line);
 - ``boilerplate``: share/rating widgets, contact and e-mail lines, "to content", dates,
   navigation, lines not in Latin script;
@@ -142,7 +144,31 @@ def analyse(text: str) -> tuple[Line, ...]:
     for raw in text.split("\n"):
         lines.append(_classify(text, pos, pos + len(raw)))
         pos += len(raw) + 1
-    return tuple(_with_contexts(text, lines))
+    return tuple(_with_contexts(text, _section_headings(text, lines)))
+
+
+def _section_headings(text: str, lines: list[Line]) -> list[Line]:
+    """A numbered or bulleted line without closing punctuation that stands alone between
+    paragraphs ("2. May improve joint pain" between two paragraphs of prose) titles the
+    section below it: a heading, not a list item."""
+    content = [i for i, line in enumerate(lines) if line.kind != "blank"]
+    out = list(lines)
+    limit = _patterns().heading_max_words
+    for n, i in enumerate(content):
+        line = lines[i]
+        if line.kind != "item" or line.lead_in:
+            continue
+        words = text[line.content_start : line.content_end]
+        if _last_char(words) in _TERMINAL + "," or len(words.split()) > limit:
+            continue
+        before = lines[content[n - 1]] if n > 0 else None
+        after = lines[content[n + 1]] if n + 1 < len(content) else None
+        if after is None or after.kind != "text":
+            continue
+        if before is not None and (before.kind == "item" or before.lead_in):
+            continue
+        out[i] = Line(**{**_as_dict(line), "kind": "heading"})
+    return out
 
 
 def _with_contexts(text: str, lines: list[Line]) -> list[Line]:

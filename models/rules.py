@@ -65,7 +65,7 @@ def _words(value: Any, where: str, inflect: str | None = None) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
+def phrase_regex(phrases: list[str]) -> re.Pattern[str]:
     """A case-insensitive regex finding any of ``phrases`` as whole words."""
     ordered = sorted(phrases, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b", re.IGNORECASE)
@@ -123,7 +123,7 @@ def parse_rule(data: dict[str, Any], where: str = "rule", line: int = 0) -> Rule
         if "unit" in value:
             kwargs["quantity_units"] = frozenset(_words(value["unit"], f"{where} quantity unit"))
     else:  # context
-        kwargs["context"] = _phrase_regex(_words(value, f"{where} context"))
+        kwargs["context"] = phrase_regex(_words(value, f"{where} context"))
     when = data.get("when")
     if when is not None:
         if not isinstance(when, dict) or not set(when) <= {"labels", "quantity"} or not when:
@@ -135,7 +135,7 @@ def parse_rule(data: dict[str, Any], where: str = "rule", line: int = 0) -> Rule
             raise ValidationError(f"{where}: when quantity kinds must be among {', '.join(QUANTITY_KINDS)}; got {bad!r}")
         kwargs["when_quantities"] = frozenset(quantities)
     if "unless" in data:
-        kwargs["unless"] = _phrase_regex(_words(data["unless"], f"{where} unless", "verb"))
+        kwargs["unless"] = phrase_regex(_words(data["unless"], f"{where} unless", "verb"))
     if "negated_label" in data:
         kwargs["negated_label"] = _check_label(data["negated_label"], where, "negated_label")
     if ("reversed_by" in data) != ("reversed_label" in data):

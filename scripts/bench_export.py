@@ -1,29 +1,33 @@
-"""Benchmark (not a test): export 100,000 reviewed claims to JSONL and Parquet.
+"""Benchmark (not a test): export 100,000 reviewed claims to JSONL and to Parquet.
 
-Fills a store (an SQLite file in a temporary folder, or ``--db URL``) with generated documents of
-``--per-doc`` claims each, every claim reviewed by two reviewers (one in ten disputed and
-adjudicated), through ``Store.import_bundles``. Then exports the first tenth and the whole store
-to JSONL and to Parquet, printing for each the time, the claims per second and the peak memory:
-the rise of the process's peak RSS during the export (Linux ``/proc/self/clear_refs``), and with
-``--tracemalloc`` the Python heap peak of a second, traced run. Flat memory means the 10x larger
-export peaks at about the same figure.
+Fills a store (an SQLite file in a temporary folder, or ``--db URL``, an empty database) with
+generated documents of ``--per-doc`` claims each, every claim reviewed by two reviewers (one in
+ten disputed and adjudicated), through ``Store.import_bundles``. Then exports the first tenth of
+the documents and the whole store, to JSONL and to Parquet.
 
-    .venv/bin/python scripts/bench_export.py [--claims 100000] [--db URL] [--tracemalloc]
+Each export runs in a fresh process of its own, which reports the wall-clock time, the claims per
+second, the size written and the peak memory: the process's peak resident set (``VmHWM``) and how
+far it rose above the resident set the process had once the store was open. Flat memory means the
+export ten times larger peaks at about the same figure. ``--tracemalloc`` adds the Python heap
+peak of a second, traced export. ``--stages`` also times, in this process, reading the bundles
+alone (``iter_bundles``) and with the formatter (``+ rows``), for the whole store.
 
-Timings also show where the time goes: ``iter_bundles`` is reading bundles from the store alone,
-``+ rows`` adds the formatter (no writing), and ``format+write`` is the formatter and the writer
-alone, on bundles already read into memory.
+    .venv/bin/python scripts/bench_export.py [--claims 100000] [--db URL] [--tracemalloc] [--stages]
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
+import platform
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from annotations.auth import local_actor  # noqa: E402
-from annotations.export import ExportContext, export, export_bundles  # noqa: E402
+from annotations.export import export  # noqa: E402
 from annotations.export.formatter import rows  # noqa: E402
 from annotations.records import Citation, Claim, Cues, Document, HistoryEntry, Quantity, Review, Verdict  # noqa: E402
 from annotations.storage import ClaimBundle, ExportFilter, Store  # noqa: E402
@@ -46,6 +50,11 @@ SENTENCES = [
 ]
 VERDICT_CYCLE = ("supported", "unsupported", "risky", "not_a_claim")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+FORMATS = ("jsonl", "parquet")
+
+
+def document_id(i: int) -> str:
+    return f"doc-{i:06d}"
 
 
 def _document(i: int, per_doc: int) -> tuple[Document, list[tuple[int, int]]]:
@@ -57,7 +66,7 @@ def _document(i: int, per_doc: int) -> tuple[Document, list[tuple[int, int]]]:
         parts.append(sentence)
         at += len(sentence) + 1
     doc = Document(name=f"{i:05d}_bench.txt", text=" ".join(parts), origin="file",
-                   url=f"https://bench.example.org/{i}", id=f"doc-{i:06d}", added_at=T0 + timedelta(minutes=i))
+                   url=f"https://bench.example.org/{i}", id=document_id(i), added_at=T0 + timedelta(minutes=i))
     return doc, spans
 
 
@@ -99,7 +108,7 @@ def generate(n_claims: int, per_doc: int) -> Iterator[ClaimBundle]:
                               document_history=doc_history if j == 0 else [])
 
 
-def _rss_kib(field: str) -> int:
+def _status_kib(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith(field + ":"):
@@ -107,33 +116,54 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
-def _reset_peak_rss() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
+def _subset(n_documents: int) -> ExportFilter | None:
+    return ExportFilter(document_ids=tuple(map(document_id, range(n_documents)))) if n_documents else None
 
 
-def measure(label: str, run: Callable[[], int], traced: bool) -> None:
-    gc.collect()
-    can_reset = _reset_peak_rss()
-    before = _rss_kib("VmRSS")
+def measure_one(url: str, fmt: str, n_documents: int, out: Path, traced: bool) -> dict[str, float]:
+    """One export in this (fresh) process: its time and memory."""
+    flt = _subset(n_documents)
+    store = Store.open(url, migrate=False)
+    baseline = _status_kib("VmRSS")
     started = time.perf_counter()
-    n = run()
+    n_claims = export(store, fmt, out, flt).n_claims
     seconds = time.perf_counter() - started
-    peak = _rss_kib("VmHWM") - before if can_reset else None
-    line = f"  {label:<22} {seconds:7.2f} s  {n / seconds:9,.0f} claims/s"
-    line += f"  peak RSS +{peak / 1024:6.1f} MiB" if peak is not None else "  (peak RSS not measurable here)"
+    result = {"claims": n_claims, "seconds": seconds, "peak_mib": _status_kib("VmHWM") / 1024,
+              "rise_mib": (_status_kib("VmHWM") - baseline) / 1024, "written_mib": out.stat().st_size / 2**20}
     if traced:
-        gc.collect()
         tracemalloc.start()
-        run()
-        _, heap_peak = tracemalloc.get_traced_memory()
+        export(store, fmt, out, flt)
+        result["heap_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-        line += f"  tracemalloc peak {heap_peak / 2**20:6.1f} MiB"
+    store.close()
+    return result
+
+
+def run_child(url: str, fmt: str, n_documents: int, out: Path, traced: bool) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", fmt, "--db", url, "--documents", str(n_documents),
+               "--out", str(out)] + (["--tracemalloc"] if traced else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the {fmt} export failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(label: str, result: dict[str, float]) -> None:
+    line = (f"  {label:<8} {result['seconds']:7.2f} s  {result['claims'] / result['seconds']:9,.0f} claims/s  "
+            f"peak RSS {result['peak_mib']:6.1f} MiB (+{result['rise_mib']:5.1f} MiB once open)  "
+            f"{result['written_mib']:6.1f} MiB written")
+    if "heap_peak_mib" in result:
+        line += f"  tracemalloc peak {result['heap_peak_mib']:6.1f} MiB"
     print(line, flush=True)
+
+
+def stages(store: Store) -> None:
+    """Reading alone, then reading and formatting, in this process."""
+    for label, run in (("iter_bundles", lambda: sum(1 for _ in store.iter_bundles())),
+                       ("+ rows", lambda: sum(1 for _ in rows(store.iter_bundles())))):
+        started = time.perf_counter()
+        n = run()
+        print(f"  {label:<12} {time.perf_counter() - started:7.2f} s  ({n:,} claims, with history)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,11 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-doc", type=int, default=100, help="claims per document (default 100)")
     parser.add_argument("--db", help="an empty database URL (default: an SQLite file in a temporary folder)")
     parser.add_argument("--tracemalloc", action="store_true", help="also run each export traced by tracemalloc")
+    parser.add_argument("--stages", action="store_true", help="also time reading, and reading with formatting")
+    parser.add_argument("--measure", choices=FORMATS, help=argparse.SUPPRESS)  # one export, in a child process
+    parser.add_argument("--documents", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.measure:
+        print(json.dumps(measure_one(args.db, args.measure, args.documents, args.out, args.tracemalloc)))
+        return 0
+
+    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = Store.open(args.db or f"sqlite:///{folder / 'bench.db'}")
+        url = args.db or f"sqlite:///{folder / 'bench.db'}"
+        store = Store.open(url)
         admin = local_actor("bench")
         store.set_setting(admin, "reviews_per_claim", 2)
         started = time.perf_counter()
@@ -156,27 +196,14 @@ def main(argv: list[str] | None = None) -> int:
               f"in {time.perf_counter() - started:.1f} s (Store.import_bundles)", flush=True)
 
         n_docs = (args.claims + args.per_doc - 1) // args.per_doc
-        tenth = ExportFilter(document_ids=tuple(f"doc-{i:06d}" for i in range(max(1, n_docs // 10))))
-        for name, flt in ((f"{min(args.claims, len(tenth.document_ids) * args.per_doc):,} claims", tenth),
-                          (f"{args.claims:,} claims", None)):
-            print(name, flush=True)
-            measure("iter_bundles", lambda flt=flt: sum(1 for _ in store.iter_bundles(flt)), args.tracemalloc)
-            measure("iter_bundles + rows", lambda flt=flt: sum(1 for _ in rows(store.iter_bundles(flt))),
-                    args.tracemalloc)
-            for fmt, ext in (("jsonl", "jsonl"), ("parquet", "parquet")):
-                out = folder / f"out.{ext}"
-                measure(f"export {fmt}", lambda fmt=fmt, out=out, flt=flt: export(store, fmt, out, flt).n_claims,
-                        args.tracemalloc)
-                print(f"  {'':<22} {out.stat().st_size / 2**20:7.1f} MiB written", flush=True)
-            if flt is tenth:
-                # The formatter and writers alone, on bundles already read (held in memory).
-                held = list(store.iter_bundles(flt))
-                for fmt in ("jsonl", "parquet"):
-                    out = folder / f"held.{fmt}"
-                    measure(f"  format+write {fmt}",
-                            lambda fmt=fmt, out=out, held=held: export_bundles(held, fmt, out, ExportContext()).n_claims,
-                            traced=False)
-                del held
+        tenth = max(1, n_docs // 10)
+        for n_documents in (tenth, 0):
+            print(f"{min(args.claims, tenth * args.per_doc) if n_documents else args.claims:,} claims", flush=True)
+            for fmt in FORMATS:
+                report(fmt, run_child(url, fmt, n_documents, folder / f"out.{fmt}", args.tracemalloc))
+        if args.stages:
+            print(f"{args.claims:,} claims, in this process", flush=True)
+            stages(store)
         store.close()
     return 0
 

@@ -64,10 +64,13 @@ def sign_out(page) -> None:
 
 # Set up before an action: window.__reran turns true once the app has started a script run and
 # finished it. (The app's data-test-script-state may still read "notRunning" just after a click.)
+# A rerun so quick that the page never shows "running" is caught by the second condition in
+# rerun_by: idle again a while after the action.
 ARM_RERUN = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   let started = false;
   window.__reran = false;
+  window.__armedAt = Date.now();
   const observer = new MutationObserver(() => {
     const state = app.getAttribute('data-test-script-state');
     if (state === 'running' || state === 'rerunRequested') {
@@ -79,6 +82,8 @@ ARM_RERUN = """() => {
   });
   observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
+RERUN_DONE = """() => window.__reran === true || (Date.now() - window.__armedAt > 2500 &&
+  document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning')"""
 
 
 def rerun_by(page, action) -> None:
@@ -87,7 +92,7 @@ def rerun_by(page, action) -> None:
     form's widgets are mounted anew."""
     page.evaluate(ARM_RERUN)
     action()
-    page.wait_for_function("() => window.__reran === true", timeout=TIMEOUT)
+    page.wait_for_function(RERUN_DONE, timeout=TIMEOUT)
 
 
 def fill_text_area(page, key: str, text: str) -> None:

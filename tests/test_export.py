@@ -6,6 +6,8 @@ catalog. The data is the samples source (annotations/export/examples/source.json
 from __future__ import annotations
 
 import csv
+import gc
+import itertools
 import json
 import re
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import event
 
 import models.docbin  # noqa: F401  (registers the "spacy" format)
 from annotations.auth import Actor
@@ -26,7 +29,7 @@ from annotations.export.dataset import HF_FEATURES
 from annotations.export.formatter import ROW_KEYS
 from annotations.export.tabular import CSV_COLUMNS, neutralise
 from annotations.records import Claim, Document
-from annotations.storage import ExportFilter, Store
+from annotations.storage import ClaimBundle, ExportFilter, Store
 from scripts.make_samples import fill_store, load_source, reviewed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -453,3 +456,124 @@ def test_filters(sample: Store, tmp_path: Path, flt: ExportFilter, claims: tuple
     summary = export(sample, "jsonl", tmp_path / "f.jsonl", flt)
     assert [b.claim.id for b in read_jsonl(tmp_path / "f.jsonl")] == [cid(n) for n in claims]
     assert summary.n_claims == len(claims)
+
+
+def test_a_time_without_a_zone_is_taken_as_utc(sample: Store) -> None:
+    naive = ExportFilter(since=SINCE_9.replace(tzinfo=None), until=datetime(2026, 3, 4, 12, 0))
+    assert naive.since == SINCE_9 and naive.until == datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    aware = ExportFilter(since=SINCE_9, until=datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+    assert [b.claim.id for b in sample.iter_bundles(naive)] == [b.claim.id for b in sample.iter_bundles(aware)]
+
+
+def documented_rule(bundle: ClaimBundle, flt: ExportFilter) -> bool:
+    """Whether ``bundle`` passes the review filters of ``flt``, as ``ExportFilter`` states them,
+    worked out in Python from the bundle (the store applies them in SQL)."""
+    reviews = [r for r in bundle.reviews if not r.withdrawn]
+    if flt.reviewers:
+        reviews = [r for r in reviews if r.reviewer in flt.reviewers]
+    adjudication = bundle.verdict
+    checks = []
+    if flt.reviewers:
+        checks.append(bool(reviews) or (adjudication is not None and adjudication.adjudicator in flt.reviewers))
+    if flt.since or flt.until:
+        stamps = [r.updated_at or r.created_at for r in reviews]
+        if adjudication is not None:
+            stamps.append(adjudication.updated_at or adjudication.created_at)
+        checks.append(any((flt.since is None or s >= flt.since) and (flt.until is None or s <= flt.until)
+                          for s in stamps))
+    if flt.final_only:
+        checks.append(bundle.final is not None and (not flt.verdicts or bundle.final.verdict in flt.verdicts))
+    elif flt.verdicts:
+        checks.append(any(r.verdict in flt.verdicts for r in reviews)
+                      or (adjudication is not None and adjudication.verdict in flt.verdicts))
+    if flt.reviewed_only:
+        checks.append(bool(reviews) or adjudication is not None)
+    return all(checks)
+
+
+def test_the_store_filters_by_the_documented_rule(sample: Store) -> None:
+    """Every combination of the review filters selects, in SQL, the claims the rule selects."""
+    everything = list(sample.iter_bundles(ExportFilter(reviewed_only=False)))
+    between_edits = datetime(2026, 3, 3, 8, 17, tzinfo=UTC)  # ann saved claim 3 at 8:15 and again at 8:20
+    ranges = [(None, None), (SINCE_9, None), (None, UNTIL_830), (UNTIL_830, SINCE_9), (None, between_edits),
+              (between_edits, UNTIL_830)]
+    wrong = []
+    for verdicts, reviewers, (since, until), final_only, reviewed_only in itertools.product(
+            [(), ("risky",), ("unsupported", "supported"), ("not_a_claim",)],
+            [(), ("bob",), ("carla",), ("ann", "carla")], ranges, [False, True], [True, False]):
+        flt = ExportFilter(verdicts=verdicts, reviewers=reviewers, since=since, until=until,
+                           final_only=final_only, reviewed_only=reviewed_only)
+        expected = [b.claim.id for b in everything if documented_rule(b, flt)]
+        if [b.claim.id for b in sample.iter_bundles(flt)] != expected:
+            wrong.append(flt)
+    assert wrong == []
+
+
+# ------------------------------------------------------------------------- what an export reads
+
+
+def statements(store: Store, run: Any) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_only_the_formats_that_write_history_read_it(sample: Store, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out{FORMATS[fmt].extension}"
+    sent = statements(sample, lambda: export(sample, fmt, out))
+    reads_history = any("FROM history" in statement for statement in sent)
+    assert reads_history is (fmt in ("jsonl", "dataset"))
+    assert FORMATS[fmt].uses_history is reads_history
+
+
+def test_automatic_garbage_collection_is_paused_during_an_export_only(tmp_path: Path) -> None:
+    _, bundles = load_source()
+    seen = []
+
+    def watched() -> Any:
+        for bundle in reviewed(bundles):
+            seen.append(gc.isenabled())
+            yield bundle
+
+    assert gc.isenabled()
+    export_bundles(watched(), "jsonl", tmp_path / "a.jsonl", ExportContext())
+    assert seen and not any(seen) and gc.isenabled()
+
+    def failing() -> Any:
+        yield bundles[0]
+        raise ValidationError("the store went away")
+
+    with pytest.raises(ValidationError, match="the store went away"):
+        export_bundles(failing(), "csv", tmp_path / "b.csv", ExportContext())
+    assert gc.isenabled()
+
+
+def cyclic_garbage(run: Any) -> int:
+    """How many objects only the cycle collector could free, of those ``run()`` left behind."""
+    gc.collect()
+    gc.disable()
+    try:
+        run()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_an_export_makes_no_reference_cycles_per_claim(sample: Store, tmp_path: Path, fmt: str) -> None:
+    """What pausing the garbage collector relies on: what an export makes for each claim is freed
+    as it goes (building its queries leaves a few objects in cycles, once per export)."""
+    out = tmp_path / f"out{FORMATS[fmt].extension}"
+    export(sample, fmt, out)  # compiles and caches the queries first
+    small = cyclic_garbage(lambda: export(sample, fmt, out, ExportFilter(document_ids=(D2,))))
+    large = cyclic_garbage(lambda: export(sample, fmt, out, ExportFilter(reviewed_only=False)))
+    assert large == small < 20

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 import models.pipeline
 from annotations.errors import ModelNotInstalledError, NotFoundError, ValidationError
 from annotations.records import Document, Quantity
-from models.components import CLAIM_KEY
+from models.components import CLAIM_KEY, longest_matches
 from models.evaluate import evaluate, find_source
 from models.extract import Candidate, candidate_json, extract_document, extract_texts
 from models.rules import load_rules, parse_rule
@@ -65,7 +65,7 @@ def one(nlp: Language, text: str) -> Candidate:
         ("The interval between the sessions is one month.", "dosage", "dosage-term"),
         ("Repeat the mask twice a week.", "dosage", "dosage-frequency"),
         ("The result lasts up to six months.", "duration", "duration-verb"),
-        ("Drinkers had a 44% lower risk of stroke.", "quantity", "quantity-effect-size"),
+        ("Redness appeared in 5% of patients.", "quantity", "quantity-effect-size"),
         ("Permeability increases up to 400 times.", "quantity", "quantity-multiplier"),
         ("The shop opens on the corner.", "other", "clause"),
     ],
@@ -73,6 +73,131 @@ def one(nlp: Language, text: str) -> Candidate:
 def test_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) -> None:
     claim = one(nlp, text)
     assert (claim.claim_type, claim.rule_id) == (claim_type, rule_id)
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_type", "rule_id"),
+    [
+        # a number that measures a change is an effect size, whatever else the clause says
+        ("Drinkers had a 44% lower risk of stroke.", "quantity", "quantity-change"),
+        ("HDL rose by 6% in a month.", "quantity", "quantity-change"),
+        ("Tea drinkers were 3 times less likely to have a stroke.", "quantity", "quantity-times-change"),
+        # a safety limit given as an amount is a dosage
+        ("Up to 8 cups a day is considered safe.", "dosage", "dosage-bounded-amount"),
+        ("More than 800 mg of the extract a day may harm the liver.", "dosage", "dosage-bounded-amount"),
+        # mild or rare harms and a low risk of harm are safety
+        ("Side effects are usually mild.", "safety", "safety-mild-harms"),
+        ("The peel carries a low risk of complications.", "safety", "safety-low-risk"),
+        ("You can start the peel from the age of 16.", "safety", "safety-age-bound"),
+        ("There is no swelling, bruising or redness.", "safety", "risk-term"),
+        # prose that rules a group out is a contraindication
+        ("The serum is not for people with sensitive skin.", "contraindication", "contraindication-not-for"),
+        ("People with epilepsy should avoid the sauna.", "contraindication", "contraindication-group-avoid"),
+        ("Pregnant women should not use the oil.", "contraindication", "contraindication-group-not"),
+        # harms stated with a verb
+        ("The oil can affect the liver.", "risk", "risk-affect-modal"),
+        ("The cups can leave round marks.", "risk", "risk-leave-marks"),
+        ("Green tea may cause insomnia and headaches.", "risk", "risk-cause"),
+        ("Cupping may help with pain, inflammation and fatigue.", "efficacy", "efficacy-verb"),
+        ("The serum slows the ageing of the skin.", "efficacy", "efficacy-verb"),
+        ("Redness lasts a few days.", "duration", "duration-vague"),
+        ("Collagen is broken down into amino acids in the gut.", "mechanism", "mechanism-term"),
+        ("The peel can only be performed by a qualified dermatologist.", "advice", "advice-professional"),
+        ("Patients are advised to drink more water.", "advice", "advice-term"),
+        # a comparison is the claim only when it is the point
+        ("Users lost more weight compared to those who dieted alone.", "comparative", "comparative-control-group"),
+        ("The gel is absorbed better as compared to the cream.", "comparative", "comparative-degree"),
+        ("Patients saw an improvement in stiffness compared to the time before treatment.", "efficacy", "efficacy-term"),
+    ],
+)
+def test_type_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) -> None:
+    claim = one(nlp, text)
+    assert (claim.claim_type, claim.rule_id) == (claim_type, rule_id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Some of these are described below.",  # the text talking about itself
+        "Here are five benefits of the mask.",
+        "Let's now look at the foods that contain zinc.",
+        "Zinc present in seeds or in tablets containing zinc.",  # no verbal predicate
+        "Birch extract.",  # a noun phrase, whatever the tagger makes of it
+        "Many users have complained about it.",  # a bare report
+        "  1. Cupping - what is it, indications.",  # a question without its mark
+    ],
+)
+def test_clauses_that_state_nothing_are_not_candidates(nlp: Language, text: str) -> None:
+    assert extract(nlp, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_type"),
+    [
+        ("The mask is used twice a week.", "dosage"),  # a plain statement stays
+        ("Collagen is one of the main proteins of the skin.", "other"),
+        ("  • Helps maintain skin elasticity.", "efficacy"),  # not a directive: "Helps" is no bare form
+        ("  • May reduce redness after shaving.", "efficacy"),
+    ],
+)
+def test_statements_stay_candidates(nlp: Language, text: str, claim_type: str) -> None:
+    assert one(nlp, text).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_type"),
+    [
+        ("Drinking 3 cups a day is safe for adults.", "dosage"),  # "cup per day" counts cups
+        ("Drinking tea daily is safe for adults.", "safety"),  # a frequency is no amount
+    ],
+)
+def test_a_safe_amount_is_a_dosage(nlp: Language, text: str, claim_type: str) -> None:
+    assert one(nlp, text).claim_type == claim_type
+
+
+def test_a_concession_with_its_own_subject_is_a_claim_of_its_own(nlp: Language) -> None:
+    found = extract(nlp, "The peel is more traumatic, although it has a stronger lifting effect.")
+    assert [(c.text, c.claim_type) for c in found] == [
+        ("The peel is more traumatic", "risk"),
+        ("it has a stronger lifting effect", "efficacy"),
+    ]
+    assert one(nlp, "You may feel warmth while the mask is on your face.").text == (
+        "You may feel warmth while the mask is on your face"  # "while" of time: no cut
+    )
+
+
+def test_a_cut_off_clause_without_signal_stays_with_its_neighbour(nlp: Language) -> None:
+    claim = one(nlp, "At home you can save money, but you will end up with serious burns.")
+    assert (claim.text, claim.claim_type) == ("At home you can save money, but you will end up with serious burns", "risk")
+
+
+def test_predicates_making_different_claims_are_split(nlp: Language) -> None:
+    found = extract(nlp, "Coffee improves alertness and can cause insomnia at night.")
+    assert [(c.text, c.claim_type) for c in found] == [
+        ("Coffee improves alertness", "efficacy"),
+        ("can cause insomnia at night", "risk"),
+    ]
+    # one claim when the second predicate adds nothing of another type
+    assert one(nlp, "The tea reduces bloating and tastes pleasant.").claim_type == "efficacy"
+
+
+def test_a_study_dose_stays_with_its_result(nlp: Language) -> None:
+    claim = one(nlp, "Adults who drank 3 cups a day for 12 weeks showed lower blood pressure and gained more energy.")
+    assert claim.text.startswith("Adults who drank") and claim.text.endswith("gained more energy")
+
+
+@pytest.mark.parametrize(
+    ("text", "items", "claim_type"),
+    [
+        ("Possible side effects include:\n- headache\n- mild itching\n", ["headache", "mild itching"], "risk"),
+        ("Contraindications:\n- pregnancy and breastfeeding\n- children under 12\n",
+         ["pregnancy and breastfeeding", "children under 12"], "contraindication"),
+        ("The gel helps with:\n- acne\n- redness\n", ["acne", "redness"], "efficacy"),
+    ],
+)
+def test_bare_items_take_the_type_of_their_lead_in(nlp: Language, text: str, items: list[str], claim_type: str) -> None:
+    found = {c.text: c.claim_type for c in extract(nlp, text)}
+    assert {item: found.get(item) for item in items} == dict.fromkeys(items, claim_type)
 
 
 def test_every_rule_id_is_unique_and_labelled_with_a_claim_type() -> None:
@@ -100,6 +225,11 @@ def test_every_rule_id_is_unique_and_labelled_with_a_claim_type() -> None:
 def test_rule_errors_say_what_was_expected(rule: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         parse_rule(rule, "test rule")
+
+
+def test_a_match_inside_a_longer_match_of_the_same_rule_counts_once() -> None:
+    found = [(1, 3, "comparative-adjunct"), (0, 3, "comparative-adjunct"), (1, 3, "other-rule"), (2, 5, "comparative-adjunct")]
+    assert longest_matches(found) == [(0, 3, "comparative-adjunct"), (1, 3, "other-rule"), (2, 5, "comparative-adjunct")]
 
 
 def test_a_rule_expands_its_lexicon_with_word_forms() -> None:

@@ -22,7 +22,7 @@ from annotations.auth import Actor
 from annotations.records import Document, claim_from_span
 from annotations.storage import MIGRATIONS, Store
 
-HEAD = "0002_queue_indexes"
+HEAD = "0003_document_order_index"
 TABLES = {"documents", "claims", "reviews", "verdicts", "users", "history", "settings"}
 
 
@@ -44,12 +44,12 @@ def index_names(store: Store, table: str) -> set[str]:
 def test_migrations_are_named_and_ordered() -> None:
     scripts = ScriptDirectory(str(MIGRATIONS))
     revisions = list(reversed(list(scripts.walk_revisions())))
-    assert [r.revision for r in revisions] == ["0001_initial", HEAD]
+    assert [r.revision for r in revisions] == ["0001_initial", "0002_queue_indexes", HEAD]
     for number, rev in enumerate(revisions, start=1):
         assert re.fullmatch(rf"{number:04d}_[a-z_]+", rev.revision)
         assert Path(rev.path).name == f"{rev.revision}.py"
         assert rev.doc, f"{rev.revision} needs a one-line description"
-    assert [r.down_revision for r in revisions] == [None, "0001_initial"]
+    assert [r.down_revision for r in revisions] == [None, "0001_initial", "0002_queue_indexes"]
 
 
 def test_a_new_store_is_migrated_to_the_head(store: Store) -> None:
@@ -79,12 +79,15 @@ def test_upgrading_keeps_the_data(db_url: str, ann: Actor) -> None:
         store.add_document(ann, doc, claims)
         review = store.save_review(ann, claims[1].id, "unsupported")
         store.migrate()
-        assert "ix_claims_withdrawn_review_count_score_id" in index_names(store, "claims")
+        assert {"ix_claims_withdrawn_review_count_score_id", "ix_claims_document_id_start_offset_id"} <= index_names(
+            store, "claims")
+        assert "ix_claims_document_id_start_offset" not in index_names(store, "claims")
         assert store.review_of(claims[1].id, "ann") == review
         assert store.next_claim("ann").id == claims[0].id
+        assert [c.id for c in store.iter_claims()] == [claims[0].id, claims[1].id]
         store.downgrade("0001_initial")
         assert store.review_of(claims[1].id, "ann") == review
-        assert "ix_claims_review_count_score" in index_names(store, "claims")
+        assert {"ix_claims_review_count_score", "ix_claims_document_id_start_offset"} <= index_names(store, "claims")
 
 
 def test_a_failed_migration_leaves_the_database_as_it_was(db_url: str) -> None:

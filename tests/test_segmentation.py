@@ -87,6 +87,32 @@ def test_a_nested_list_takes_its_item_as_lead_in() -> None:
     assert [line.context for line in items] == ["Ingredients", "Vitamins", "Ingredients"]
 
 
+def test_a_numbered_line_alone_between_paragraphs_is_a_section_heading() -> None:
+    text = (
+        "Nettle tea is popular. Here is what it does.\n\n"
+        "1. May ease joint pain\n\n"
+        "In one trial, pain fell by a third.\n\n"
+        "2. Lowers blood sugar\n"
+        "Nettle may lower blood sugar.\n\n"
+        "Steps:\n"
+        "1. Boil the water\n"
+        "2. Add the leaves\n\n"
+        "Drink it warm.\n"
+    )
+    kinds = [(line.kind, text[line.content_start : line.content_end]) for line in analyse(text) if line.kind != "blank"]
+    assert kinds == [
+        ("text", "Nettle tea is popular. Here is what it does."),
+        ("heading", "May ease joint pain"),
+        ("text", "In one trial, pain fell by a third."),
+        ("heading", "Lowers blood sugar"),
+        ("text", "Nettle may lower blood sugar."),
+        ("text", "Steps:"),
+        ("item", "Boil the water"),  # a list: the lines before or after are items of it
+        ("item", "Add the leaves"),
+        ("text", "Drink it warm."),
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "kind"),
     [

@@ -17,7 +17,7 @@ from annotations.errors import (
     StaleEditError,
     ValidationError,
 )
-from annotations.records import Document, claim_from_span
+from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, claim_from_span
 from annotations.storage import ClaimFilter, Store
 
 if TYPE_CHECKING:
@@ -290,6 +290,38 @@ def test_ratings_lists_active_reviews(article: StoredArticle, ann: Actor, review
     assert sorted(store.ratings()) == [(claims[0].id, "ann", "supported", "efficacy"),
                                        (claims[0].id, "rita", "risky", "efficacy")]
     assert store.reviewers() == ["ann", "rita"]
+
+
+# ------------------------------------------------------------------------------ reading back
+
+
+def test_records_read_back_equal_to_what_was_saved(store: Store, ann: Actor) -> None:
+    """Storage rebuilds records from its rows without checking them again: every field, nested
+    ones too, comes back as it was saved."""
+    doc = Document(name="zinc.txt", text="Zinc may shorten colds by up to 3 days. It never fails.",
+                   origin="url", url="https://example.org/zinc")
+    claim = claim_from_span(doc, 0, 38, claim_type="duration", score=0.75, rule_id="duration-up-to",
+                            sentence_start=0, sentence_end=39, context="Colds",
+                            cues=Cues(hedges=("may", "up to"), negations=()),
+                            quantities=(Quantity("up to 3 days", "duration", None, 3.0, "day", 25, 37),))
+    stored, _ = store.add_document(ann, doc, [claim])
+    citations = (Citation.parse("10.1000/zinc.1", quote="a 2-day reduction"), Citation.parse("PMID:123456"),
+                 Citation("url", "https://example.org/trial", note="open access"))
+    review = store.save_review(ann, claim.id, "risky", "overstated", citations)
+    verdict = store.save_verdict(ann, claim.id, "unsupported", "no trial shows 3 days", citations[:1])
+    assert store.get_document(doc.id) == stored
+    assert store.get_claim(claim.id) == claim
+    detail = store.claim_detail(claim.id)
+    assert (detail.document, detail.claim, detail.reviews, detail.verdict) == (stored, claim, [review], verdict)
+    assert all(isinstance(e, HistoryEntry) and e.at.tzinfo is not None for e in detail.history)
+    assert detail.history[0].after["claim_type"] == "duration"
+
+
+def test_a_record_rebuilt_from_a_row_needs_every_field() -> None:
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        Citation._from_row(["doi", "10.1000/x"])
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        Citation._from_row(["doi", "10.1000/x", "", "", "extra"])
 
 
 # -------------------------------------------------------------------------------- settings

@@ -36,6 +36,7 @@ FORMATS.register(Format(
     "cells that a spreadsheet would run as formulas are made inert.",
     CsvWriter,
     (Option("bom", bool, False, "start with a UTF-8 byte-order mark, so Excel reads UTF-8"),),
+    uses_history=False,
 ))
 FORMATS.register(Format(
     "parquet", ".parquet",
@@ -43,6 +44,7 @@ FORMATS.register(Format(
     "reviews, citations and quantities; written in row groups.",
     ParquetWriter,
     (Option("row_group_size", int, 10_000, "rows per Parquet row group"),),
+    uses_history=False,
 ))
 FORMATS.register(Format(
     "claimreview", ".json",
@@ -51,12 +53,14 @@ FORMATS.register(Format(
     ClaimReviewWriter,
     (Option("base_url", str, "", "the page that publishes the reviews (default: the organisation URL); "
                                  "each record's url is <base_url>#claim-<id>"),),
+    uses_history=False,
 ))
 FORMATS.register(Format(
     "gold", ".tsv",
     "Gold claims as a TSV (doc, must, kind, quote) for evaluating the extractor: accepted claims and "
     "reviewer-added claims; not_a_claim left out.",
     GoldWriter,
+    uses_history=False,
 ))
 FORMATS.register(Format(
     "dataset", "",

@@ -85,13 +85,18 @@ WriterFactory = Callable[..., Writer]
 
 @dataclass(frozen=True)
 class Format:
-    """An export format. ``extension`` is ``""`` for a format that writes a folder."""
+    """An export format. ``extension`` is ``""`` for a format that writes a folder.
+
+    ``uses_history`` says whether the writer reads the rows' ``history`` and
+    ``document.history``; a format that does not (a flat table, ClaimReview...) is exported
+    without reading the history log, its largest table, and its rows carry empty lists there."""
 
     name: str
     extension: str
     description: str
     open: WriterFactory
     options: tuple[Option, ...] = ()
+    uses_history: bool = True
 
     @property
     def folder(self) -> bool:

@@ -12,7 +12,7 @@ carry ``null`` for ``document.text`` and ``document.history`` (the reader carrie
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +59,7 @@ def quantity_dict(q: Quantity) -> dict[str, Any]:
 def review_dict(review: Review) -> dict[str, Any]:
     return {
         "id": review.id, "reviewer": review.reviewer, "verdict": review.verdict, "rationale": review.rationale,
-        "citations": [citation_dict(c) for c in review.citations], "created_at": _ts(review.created_at),
+        "citations": [citation_dict(c) for c in review.citations], "created_at": review.created_at.isoformat(),
         "updated_at": _ts(review.updated_at), "version": review.version, "withdrawn": review.withdrawn,
     }
 
@@ -68,23 +68,36 @@ def adjudication_dict(verdict: Verdict) -> dict[str, Any]:
     return {
         "id": verdict.id, "adjudicator": verdict.adjudicator, "verdict": verdict.verdict,
         "rationale": verdict.rationale, "citations": [citation_dict(c) for c in verdict.citations],
-        "created_at": _ts(verdict.created_at), "updated_at": _ts(verdict.updated_at), "version": verdict.version,
+        "created_at": verdict.created_at.isoformat(), "updated_at": _ts(verdict.updated_at),
+        "version": verdict.version,
     }
 
 
 def history_dict(entry: HistoryEntry) -> dict[str, Any]:
-    return {"id": entry.id, "at": _ts(entry.at), "actor": entry.actor, "entity": entry.entity,
+    return {"id": entry.id, "at": entry.at.isoformat(), "actor": entry.actor, "entity": entry.entity,
             "entity_id": entry.entity_id, "claim_id": entry.claim_id, "action": entry.action,
             "before": entry.before, "after": entry.after}
 
 
+def document_dict(document: Document, history: list[HistoryEntry] | None) -> dict[str, Any]:
+    """The ``document`` field of a row. Given the document's ``history`` (on the first row of
+    the document), it carries the text and the history; given None, both are null."""
+    return {
+        "id": document.id, "name": document.name, "origin": document.origin, "url": document.url,
+        "encoding": document.encoding, "content_hash": document.content_hash, "added_by": document.added_by,
+        "added_at": document.added_at.isoformat(), "version": document.version,
+        "text": None if history is None else document.text,
+        "history": None if history is None else [history_dict(e) for e in history],
+    }
+
+
 def _flat_citations(active: list[Review], verdict: Verdict | None) -> list[dict[str, Any]]:
-    out = []
-    for review in active:
-        out += [{**citation_dict(c), "link": c.link, "by": review.reviewer, "role": "review"}
-                for c in review.citations]
+    out = [{"kind": c.kind, "identifier": c.identifier, "quote": c.quote, "note": c.note, "link": c.link,
+            "by": review.reviewer, "role": "review"}
+           for review in active for c in review.citations]
     if verdict is not None:
-        out += [{**citation_dict(c), "link": c.link, "by": verdict.adjudicator, "role": "adjudication"}
+        out += [{"kind": c.kind, "identifier": c.identifier, "quote": c.quote, "note": c.note, "link": c.link,
+                 "by": verdict.adjudicator, "role": "adjudication"}
                 for c in verdict.citations]
     return out
 
@@ -92,21 +105,21 @@ def _flat_citations(active: list[Review], verdict: Verdict | None) -> list[dict[
 def bundle_row(bundle: ClaimBundle, *, with_document_text: bool) -> dict[str, Any]:
     """The export row of one claim bundle. ``with_document_text`` puts the document's text and
     history on this row (do so on the first row of each document)."""
-    doc, claim, verdict, final = bundle.document, bundle.claim, bundle.verdict, bundle.final
-    active = [r for r in bundle.reviews if not r.withdrawn]
+    return _row(bundle, document_dict(bundle.document, bundle.document_history if with_document_text else None))
+
+
+def _row(bundle: ClaimBundle, document: dict[str, Any]) -> dict[str, Any]:
+    """The row of ``bundle`` with ``document`` (a :func:`document_dict`) as its document field."""
+    claim, verdict, final = bundle.claim, bundle.verdict, bundle.final
+    reviews = bundle.reviews
+    active = [r for r in reviews if not r.withdrawn]
     sentence_start, sentence_end = claim.sentence_start, claim.sentence_end
-    sentence = doc.text[sentence_start:sentence_end] if sentence_start is not None else claim.text
+    sentence = bundle.document.text[sentence_start:sentence_end] if sentence_start is not None else claim.text
     cues = claim.cues
     return {
         "schema_version": SCHEMA_VERSION,
         "id": claim.id,
-        "document": {
-            "id": doc.id, "name": doc.name, "origin": doc.origin, "url": doc.url, "encoding": doc.encoding,
-            "content_hash": doc.content_hash, "added_by": doc.added_by, "added_at": _ts(doc.added_at),
-            "version": doc.version,
-            "text": doc.text if with_document_text else None,
-            "history": [history_dict(e) for e in bundle.document_history] if with_document_text else None,
-        },
+        "document": document,
         "claim": {
             "start": claim.start, "end": claim.end, "text": claim.text, "sentence_start": sentence_start,
             "sentence_end": sentence_end, "sentence": sentence, "context": claim.context,
@@ -114,12 +127,12 @@ def bundle_row(bundle: ClaimBundle, *, with_document_text: bool) -> dict[str, An
             "cues": {"hedges": list(cues.hedges), "absolutes": list(cues.absolutes),
                      "negations": list(cues.negations)},
             "quantities": [quantity_dict(q) for q in claim.quantities],
-            "origin": claim.origin, "created_by": claim.created_by, "created_at": _ts(claim.created_at),
+            "origin": claim.origin, "created_by": claim.created_by, "created_at": claim.created_at.isoformat(),
             "updated_at": _ts(claim.updated_at), "version": claim.version, "withdrawn": claim.withdrawn,
         },
         "status": bundle.status,
-        "reviewers": sorted(r.reviewer for r in active),
-        "reviews": [review_dict(r) for r in bundle.reviews],
+        "reviewers": sorted([r.reviewer for r in active]),
+        "reviews": [review_dict(r) for r in reviews],
         "final": None if final is None else {
             "verdict": final.verdict, "label": VERDICT_LABELS[final.verdict], "source": final.source,
             "by": list(final.by), "adjudication": None if verdict is None else adjudication_dict(verdict),
@@ -129,15 +142,24 @@ def bundle_row(bundle: ClaimBundle, *, with_document_text: bool) -> dict[str, An
     }
 
 
-def rows(bundles: Iterable[ClaimBundle]) -> Iterable[dict[str, Any]]:
+def rows(bundles: Iterable[ClaimBundle]) -> Iterator[dict[str, Any]]:
     """The rows of a stream of bundles (in document order), with each document's text and
-    history on the first row of that document."""
+    history on the first row of that document.
+
+    The later rows of a document share one ``document`` dict (rows are read, never changed)."""
     seen: set[str] = set()
+    current: str | None = None
+    later: dict[str, Any] = {}
     for bundle in bundles:
-        first = bundle.document.id not in seen
-        if first:
-            seen.add(bundle.document.id)
-        yield bundle_row(bundle, with_document_text=first)
+        doc = bundle.document
+        if doc.id != current:
+            current = doc.id
+            later = document_dict(doc, None)
+            if doc.id not in seen:
+                seen.add(doc.id)
+                yield _row(bundle, document_dict(doc, bundle.document_history))
+                continue
+        yield _row(bundle, later)
 
 
 # ----------------------------------------------------------------------------- reading back

@@ -8,6 +8,7 @@ so that error rolls back everything the file had added.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,13 @@ from annotations.export.catalog import AtomicFile, ExportContext
 from annotations.export.formatter import RowReader
 from annotations.storage import ClaimBundle, ImportCounts, Store
 
+# Rows are trees of fresh dicts and lists, never cyclic: the encoder need not track what it visited.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
 
 def dump_row(row: dict[str, Any]) -> str:
     """One JSONL line (without its newline): compact, UTF-8 text kept as is, fields in schema order."""
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(row)
 
 
 class JsonlWriter:
@@ -50,6 +54,10 @@ def read_jsonl(path: str | Path) -> Iterator[ClaimBundle]:
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"expected a JSONL export file; there is no file at {path}")
+    return _bundles(path)
+
+
+def _bundles(path: Path) -> Iterator[ClaimBundle]:
     reader = RowReader()
     with open(path, "rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -77,5 +85,11 @@ def import_jsonl(store: Store, path: str | Path, actor: Actor) -> ImportCounts:
     or (if any line is malformed) nothing.
 
     Records already in the store (same ids) are skipped, so importing a file twice adds nothing.
-    The store logs each new document as imported by ``actor``."""
-    return store.import_bundles(actor, read_jsonl(path))
+    The store logs the import once, as a ``dataset`` entry whose id is the file's SHA-256, with
+    the file name and the counts; no document or claim history gains an entry, so exporting the
+    imported records gives back the same file."""
+    path = Path(path)
+    bundles = read_jsonl(path)  # refuses a missing file before it is hashed
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return store.import_bundles(actor, bundles, import_id=digest, source=path.name)

@@ -176,31 +176,48 @@ def parquet_record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class ParquetWriter:
-    """Rows are gathered column by column into row groups of ``row_group_size`` and written one
-    group at a time with a ``pyarrow.parquet.ParquetWriter``, so memory holds one group, not the
-    whole export."""
+    """Rows are gathered column by column and turned into Arrow record batches of up to
+    ``CHUNK_ROWS`` rows as they come, so no more than that are ever held as Python objects (Arrow
+    holds them in a fraction of the memory). The batches of ``row_group_size`` rows are written
+    as one row group with a ``pyarrow.parquet.ParquetWriter``, so memory holds one row group of
+    Arrow data, not the whole export."""
+
+    CHUNK_ROWS = 500
 
     def __init__(self, out: Path, context: ExportContext, *, row_group_size: int = 10_000) -> None:
         self._file = AtomicFile(out)
         self._writer = pq.ParquetWriter(self._file.partial, PARQUET_SCHEMA, compression="zstd")
         self._size = row_group_size
+        self._chunk = min(row_group_size, self.CHUNK_ROWS)
         self._columns: dict[str, list[Any]] = {name: [] for name in PARQUET_SCHEMA.names}
-        self._pending = 0
+        self._batches: list[pa.RecordBatch] = []
+        self._gathered = 0  # rows in self._columns
+        self._pending = 0  # rows in self._batches and self._columns, not yet written
         self._n = 0
 
     def write(self, row: dict[str, Any]) -> None:
         for name, value in parquet_record(row).items():
             self._columns[name].append(value)
+        self._gathered += 1
         self._pending += 1
         if self._pending >= self._size:
             self._flush()
+        elif self._gathered >= self._chunk:
+            self._convert()
+
+    def _convert(self) -> None:
+        if self._gathered:
+            self._batches.append(pa.RecordBatch.from_pydict(self._columns, schema=PARQUET_SCHEMA))
+            self._columns = {name: [] for name in PARQUET_SCHEMA.names}
+            self._gathered = 0
 
     def _flush(self) -> None:
-        if self._pending:
-            table = pa.Table.from_pydict(self._columns, schema=PARQUET_SCHEMA)
-            self._writer.write_table(table, row_group_size=self._size)
+        self._convert()
+        if self._batches:
+            self._writer.write_table(pa.Table.from_batches(self._batches, schema=PARQUET_SCHEMA),
+                                     row_group_size=self._size)
             self._n += self._pending
-            self._columns = {name: [] for name in PARQUET_SCHEMA.names}
+            self._batches = []
             self._pending = 0
 
     def close(self) -> int:
