@@ -56,18 +56,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], datetime | None] | None:
-        # SQLite returns the stored text: read it in one step (exports read a million of these).
-        if dialect.name == "sqlite":
-            return _sqlite_utc
-        return super().result_processor(dialect, coltype)
+        # One call per value, where the impl's processor and process_result_value make two or
+        # three: exports read a million of these. SQLite returns the stored text (UTC, without
+        # a zone); PostgreSQL an aware datetime in the session's zone.
+        return _sqlite_utc if dialect.name == "sqlite" else _aware_utc
 
 
 def _sqlite_utc(value: str | None) -> datetime | None:
@@ -75,7 +68,14 @@ def _sqlite_utc(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
-# raw_decode: the stored text is compact JSON written by json.dumps, so no whitespace to skip.
+def _aware_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is UTC:
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# raw_decode: the stored text was written by json.dumps and starts with its value, so there is no
+# whitespace to skip.
 _decode_json = json.JSONDecoder().raw_decode
 
 
@@ -94,6 +94,11 @@ class JSONValue(TypeDecorator[Any]):
 def _sqlite_json(value: Any) -> Any:
     # A column declared JSON has NUMERIC affinity in SQLite, so a stored number comes back a number.
     return _decode_json(value)[0] if isinstance(value, str) else value
+
+
+def json_from_bytes(data: bytes) -> Any:
+    """A JSON value from the UTF-8 bytes PostgreSQL sends (the text json.dumps stored)."""
+    return _decode_json(data.decode("utf-8"))[0]
 
 
 documents = Table(

@@ -18,6 +18,7 @@ Roles are checked inside each write's transaction against the stored account (se
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sqlite3
 import time
@@ -34,9 +35,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    ARRAY,
     Connection,
     Engine,
     and_,
+    any_,
     bindparam,
     case,
     create_engine,
@@ -264,7 +267,9 @@ def default_sqlite_url(path: str | os.PathLike[str]) -> str:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # psycopg hands JSON over as bytes, which json.loads first sniffs for their encoding.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             json_deserializer=schema.json_from_bytes)
 
     memory = parsed.database in (None, "", ":memory:")
     if not memory:
@@ -1077,10 +1082,11 @@ class Store:
             needed = _needed(conn)
             pages = _ClaimPages([*self._filter_clauses(flt, needed, document_order=True),
                                  *_export_clauses(flt, needed)], batch_size)
+            queries = _bundle_queries(self.backend)
             # The last document of the previous batch, whose claims may go on in this one.
             carried: dict[str, tuple[Document, list[HistoryEntry]]] = {}
             while True:
-                batch = _bundle_batch(conn, pages.next(conn), carried, needed, include_history)
+                batch = _bundle_batch(conn, queries, pages.next(conn), carried, needed, include_history)
                 yield from batch
                 if pages.done:
                     return
@@ -1166,7 +1172,7 @@ class _ClaimPages:
 
 
 def _bundle_batch(
-    conn: Connection, rows: list[Any], carried: dict[str, tuple[Document, list[HistoryEntry]]], needed: int,
+    conn: Connection, queries: _BundleQueries, rows: list[Any], carried: dict[str, tuple[Document, list[HistoryEntry]]], needed: int,
     include_history: bool,
 ) -> list[ClaimBundle]:
     """The bundles of a page of claim rows: their reviews, verdicts, history and the documents not
@@ -1177,24 +1183,24 @@ def _bundle_batch(
     ids = {"ids": [claim.id for claim in claims]}
     # Results are read with .all(): one fetch for the lot, where iterating fetches row by row.
     reviews_by: dict[str, list[Review]] = {}
-    for row in conn.execute(_REVIEWS_OF_CLAIMS, ids).all():
+    for row in conn.execute(queries.reviews, ids).all():
         review = _review(row)
         reviews_by.setdefault(review.claim_id, []).append(review)
-    verdict_by = {v.claim_id: v for v in map(_verdict, conn.execute(_VERDICTS_OF_CLAIMS, ids).all())}
+    verdict_by = {v.claim_id: v for v in map(_verdict, conn.execute(queries.verdicts, ids).all())}
     documents = dict(carried)
     missing = {"ids": list(dict.fromkeys(c.document_id for c in claims if c.document_id not in documents))}
     if missing["ids"]:
         doc_history: dict[str, list[HistoryEntry]] = {doc_id: [] for doc_id in missing["ids"]}
         if include_history:
-            for row in conn.execute(_HISTORY_OF_DOCUMENTS, missing).all():
+            for row in conn.execute(queries.document_history, missing).all():
                 entry = _history(row)
                 doc_history[entry.entity_id].append(entry)
-        for row in conn.execute(_DOCUMENTS, missing).all():
+        for row in conn.execute(queries.documents, missing).all():
             document = _document(row)
             documents[document.id] = (document, doc_history[document.id])
     history_by: dict[str, list[HistoryEntry]] = {}
     if include_history:
-        for row in conn.execute(_HISTORY_OF_CLAIMS, ids).all():
+        for row in conn.execute(queries.history, ids).all():
             entry = _history(row)
             history_by.setdefault(entry.claim_id, []).append(entry)  # type: ignore[arg-type]
     bundles = []
@@ -1450,20 +1456,37 @@ _USER_COLUMNS = _record_columns(User, schema.users)
 _HISTORY_COLUMNS = _record_columns(HistoryEntry, schema.history)
 
 
-def _by_ids(query: Any, column: Any) -> Any:
-    """``query`` narrowed to rows whose ``column`` is in the list bound as ``ids``."""
-    return query.where(column.in_(bindparam("ids", expanding=True)))
+@dataclass(frozen=True)
+class _BundleQueries:
+    """The queries of ``Store.iter_bundles`` for one batch, built once per backend. Each takes
+    the list of claim (or document) ids of the batch as its ``ids`` parameter."""
+
+    reviews: Any
+    verdicts: Any
+    history: Any
+    documents: Any
+    document_history: Any
 
 
-# The queries of Store.iter_bundles, built once.
-_REVIEWS_OF_CLAIMS = _by_ids(select(*_REVIEW_COLUMNS), schema.reviews.c.claim_id).order_by(
-    schema.reviews.c.claim_id, schema.reviews.c.created_at, schema.reviews.c.id)
-_VERDICTS_OF_CLAIMS = _by_ids(select(*_VERDICT_COLUMNS), schema.verdicts.c.claim_id)
-_HISTORY_OF_CLAIMS = _by_ids(select(*_HISTORY_COLUMNS), schema.history.c.claim_id).order_by(
-    schema.history.c.claim_id, schema.history.c.seq)  # SQLite reads (claim_id, seq) off the claim_id index
-_HISTORY_OF_DOCUMENTS = _by_ids(select(*_HISTORY_COLUMNS).where(schema.history.c.entity == "document"),
-                                schema.history.c.entity_id).order_by(schema.history.c.seq)
-_DOCUMENTS = _by_ids(select(*_DOCUMENT_COLUMNS), schema.documents.c.id)
+@functools.cache
+def _bundle_queries(backend: str) -> _BundleQueries:
+    def by_ids(query: Any, column: Any) -> Any:
+        if backend == "postgresql":
+            # One array parameter, taken whole; an IN list is rendered, cast and parsed value by value.
+            return query.where(column == any_(bindparam("ids", type_=ARRAY(column.type))))
+        return query.where(column.in_(bindparam("ids", expanding=True)))
+
+    r, v, h, d = schema.reviews, schema.verdicts, schema.history, schema.documents
+    return _BundleQueries(
+        reviews=by_ids(select(*_REVIEW_COLUMNS), r.c.claim_id).order_by(r.c.claim_id, r.c.created_at, r.c.id),
+        verdicts=by_ids(select(*_VERDICT_COLUMNS), v.c.claim_id),
+        # SQLite reads (claim_id, seq) off the claim_id index, without sorting.
+        history=by_ids(select(*_HISTORY_COLUMNS), h.c.claim_id).order_by(h.c.claim_id, h.c.seq),
+        documents=by_ids(select(*_DOCUMENT_COLUMNS), d.c.id),
+        document_history=by_ids(select(*_HISTORY_COLUMNS).where(h.c.entity == "document"),
+                                h.c.entity_id).order_by(h.c.seq),
+    )
+
 
 _CLAIM_CUES = _field_names(Claim).index("cues")
 _CLAIM_QUANTITIES = _field_names(Claim).index("quantities")

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import TextIO
 
@@ -180,11 +180,20 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_date(value: str) -> datetime:
+def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
+    """An ISO date or timestamp; a bare date means the start of that day, or with
+    ``end_of_day`` its end, so ``--until 2026-11-25`` includes that whole day."""
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-11-25 or 2026-11-25T14:00; got {value!r}") from None
+    if end_of_day and len(value.strip()) == len("2026-11-25"):
+        parsed = datetime.combine(parsed.date(), time.max, parsed.tzinfo)
+    return parsed
+
+
+def _parse_until(value: str) -> datetime:
+    return _parse_date(value, end_of_day=True)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -370,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verdict", action="append", choices=VERDICTS, help="only claims with this verdict (repeatable)")
     p.add_argument("--reviewer", action="append", help="only reviews by this reviewer (repeatable)")
     p.add_argument("--since", type=_parse_date, help="reviewed on or after (ISO date)")
-    p.add_argument("--until", type=_parse_date, help="reviewed on or before (ISO date)")
+    p.add_argument("--until", type=_parse_until, help="reviewed on or before (ISO date; a date includes the whole day)")
     p.add_argument("--final-only", action="store_true", help="only claims with a final verdict")
     p.add_argument("--all-claims", action="store_true", help="include claims nobody reviewed yet")
     p.add_argument("--bom", action="store_true", help="csv: start with a UTF-8 BOM, for spreadsheets")

@@ -149,8 +149,7 @@ def fill_store(store: Store, actor: Actor, source: Path = SOURCE) -> ImportCount
 
 def make_samples(out: Path = EXAMPLES, source: Path = SOURCE) -> list[ExportSummary]:
     """Write the sample of every registered format into ``out``, from the reviewed claims of the
-    source (straight from the records: a store would add import entries, stamped now, to the
-    history)."""
+    source, straight from the records (no store needed)."""
     settings, bundles = load_source(source)
     context = ExportContext(settings=settings, today=SAMPLE_DATE, tool_version=tool_version())
     return [export_bundles(reviewed(bundles), fmt, out / sample_name(fmt), context) for fmt in FORMATS]

@@ -367,3 +367,25 @@ def test_bad_database_url(capsys):
     code, _, err = run(capsys, "claims", "--db", "nonsense://")
     assert code == 1
     assert err.startswith("error: a database URL looks like sqlite:///path/to/file.db")
+
+
+def test_until_date_includes_the_whole_day():
+    parsed = cli._parse_until("2026-11-25")
+    assert (parsed.hour, parsed.minute, parsed.second) == (23, 59, 59)
+    assert cli._parse_date("2026-11-25").hour == 0
+    assert cli._parse_until("2026-11-25T14:00").hour == 14
+
+
+def test_bench_help_is_the_benchmarks_own(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m app bench") and "--words" in out
+
+
+def test_unknown_option_is_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["claims", "--bogus"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
