@@ -20,7 +20,9 @@ from models.evaluate import evaluate, find_source
 from models.extract import Candidate, candidate_json, extract_document, extract_texts
 from models.rules import load_rules, parse_rule
 
-SHARED = Path("/work/shared")
+# The shared materials sit beside the project (../shared).
+SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")) if p.is_dir()),
+              Path("../shared"))
 
 
 @pytest.fixture(scope="session")
