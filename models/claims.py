@@ -29,13 +29,13 @@ the tagger read as a clause ("Aloe extract"), or a bare report ("many people com
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
-from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, LOWER, POS, TAG
+from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, LOWER, POS, SENT_START, TAG
 from spacy.strings import StringStore
 from spacy.symbols import ADJ, AUX, DET, PRON, PUNCT, SPACE, SYM, VERB
 from spacy.tokens import Doc
@@ -107,11 +107,9 @@ class _Ids:
         self.leading = ids(LEADING_WORDS)
         self.conditional = ids(CONDITIONAL_WORDS)
         self.modifier = ids(("amod", "compound", "nmod"))
-        self.modifier_array = np.array(sorted(self.modifier), dtype=np.uint64)
-        self.split_array = np.array(sorted(self.split), dtype=np.uint64)
         self.lessening = ids(LESSENING_WORDS)
         self.dashes = ids(("-", "–", "—"))
-        self.mark_array = np.array(sorted({self.semicolon, *self.dashes}), dtype=np.uint64)
+        self.marks = frozenset({self.semicolon, *self.dashes})
         self.mark = strings.add("mark")
         self.concessive = ids(CONCESSIVE_MARKS)
         self.subordinate = ids(SUBORDINATE_DEPS)
@@ -143,6 +141,7 @@ class _Arrays:
     words: list[int]  # running count of word tokens
     splits: list[int]  # coordinated or paratactic verbs: where a clause may start
     marks: list[int]  # semicolons and dashes
+    sent_starts: list[int]  # the SENT_START column: 1 where a sentence starts
     discourse: list[tuple[int, int]] = field(default_factory=list)  # character spans of discourse phrases
 
     def tok(self, t: int) -> str:
@@ -151,21 +150,38 @@ class _Arrays:
 
 
 def _arrays(doc: Doc, text: str, ids: _Ids) -> _Arrays:
-    arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH, LEMMA])  # uint64: hashes stay exact
+    arr = doc.to_array([HEAD, DEP, POS, TAG, LOWER, IDX, LENGTH, LEMMA, SENT_START])  # uint64: hashes stay exact
     heads = np.arange(len(doc), dtype=np.int64) + arr[:, 0].astype(np.int64)
     deps, pos, lowers = arr[:, 1], arr[:, 2], arr[:, 4]
-    verbal = np.isin(pos, _VERBAL)
-    predicates = np.concatenate(([0], np.cumsum(verbal & ~np.isin(deps, ids.modifier_array))))
-    words = np.concatenate(([0], np.cumsum(~np.isin(pos, _NOT_WORDS))))
-    splits = np.flatnonzero(verbal & np.isin(deps, ids.split_array))
-    marks = np.flatnonzero(np.isin(lowers, ids.mark_array))
+    verbal = among(pos, (VERB, AUX))
+    predicates = np.concatenate(([0], np.cumsum(verbal & ~among(deps, ids.modifier))))
+    words = np.concatenate(([0], np.cumsum(~among(pos, (PUNCT, SPACE, SYM)))))
+    splits = np.flatnonzero(verbal & among(deps, ids.split))
+    marks = np.flatnonzero(among(lowers, ids.marks))
     return _Arrays(heads.tolist(), deps.tolist(), pos.tolist(), arr[:, 3].tolist(), lowers.tolist(),
                    arr[:, 7].tolist(), arr[:, 5].tolist(), arr[:, 6].tolist(), text, predicates.tolist(), words.tolist(),
-                   splits.tolist(), marks.tolist())
+                   splits.tolist(), marks.tolist(), arr[:, 8].tolist())
 
 
-_VERBAL = np.array([VERB, AUX], dtype=np.uint64)
-_NOT_WORDS = np.array([PUNCT, SPACE, SYM], dtype=np.uint64)
+def among(column: np.ndarray, values: Iterable[int]) -> np.ndarray:
+    """Which entries of ``column`` are one of a handful of ``values`` (for so few values a
+    comparison per value costs a fraction of ``np.isin``)."""
+    mask = np.zeros(len(column), dtype=bool)
+    for value in values:
+        mask |= column == value
+    return mask
+
+
+def sentence_bounds(doc: Doc, sent_starts: list[int]) -> list[tuple[int, int]]:
+    """The token ranges of the sentences as ``doc.sents`` gives them, read off the Doc's
+    ``SENT_START`` column (no Span is made per sentence); the whole Doc when it has no
+    sentence boundaries."""
+    if "sents" in doc.user_hooks:
+        return [(s.start, s.end) for s in doc.sents]
+    if len(doc) > 1 and not any(sent_starts[1:]):  # what Doc.has_annotation("SENT_START") answers
+        return [(0, len(doc))]
+    firsts = [0, *(i for i in range(1, len(doc)) if sent_starts[i] == 1)]
+    return list(zip(firsts, [*firsts[1:], len(doc)], strict=True))
 
 
 class ClaimBuilder:
@@ -201,10 +217,10 @@ class ClaimBuilder:
             return []
         a = _arrays(doc, text, self.ids)
         a.discourse = [m.span() for m in self.discourse.finditer(text)]
-        parsed = doc.has_annotation("DEP")
+        parsed = any(a.deps)  # what Doc.has_annotation("DEP") answers
         content = [ln for ln in lines if ln.kind != "blank"]
         starts = [ln.content_start for ln in content]
-        sentences = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+        sentences = sentence_bounds(doc, a.sent_starts)
         sig_starts = [s.start for s in signals]
         cue_starts = [c[0] for c in cues]
         q_starts = [q[0] for q in quantities]
@@ -463,7 +479,7 @@ class ClaimBuilder:
         for rule in self.structure_rules:
             if rule.structure == "imperative" and self._imperative(a, head, children):
                 found.append((rule.label, rule.id, rule.weight, True))
-        for rule in self.quantity_rules:
+        for rule in self.quantity_rules if q_index else ():
             # a rate's amount unit counts too: "cup per day" is a number of cups
             hits = [i for i in q_index if (not rule.quantity_kinds or quantities[i][2] in rule.quantity_kinds)
                     and (not rule.quantity_units or quantities[i][3] in rule.quantity_units

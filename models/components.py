@@ -24,14 +24,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from spacy.attrs import DEP, IDX, LEMMA, LENGTH, LOWER, POS, TAG
+from spacy.attrs import DEP, IDX, LEMMA, LENGTH, LOWER, POS, SENT_START, TAG
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.symbols import ADJ
 from spacy.tokens import Doc, Span
 
-from models.claims import ClaimBuilder, Signal, layout_lines, layout_rows
+from models.claims import ClaimBuilder, Signal, layout_lines, layout_rows, sentence_bounds
 from models.layout import analyse
 from models.quantities import Tok, digit_offsets, parse_at, tok, vocab
 from models.resources import json_data
@@ -131,8 +131,7 @@ class ClaimQuantities:
     """Runs the quantity grammar at each anchor (digits, number words, "once", "daily"...)."""
 
     def __init__(self, nlp: Language) -> None:
-        words = vocab().anchor_words
-        self.anchor_words = np.array([nlp.vocab.strings.add(w) for w in words], dtype=np.uint64)
+        self.anchor_words = frozenset(nlp.vocab.strings.add(w) for w in vocab().anchor_words)
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -141,7 +140,7 @@ class ClaimQuantities:
         arr = doc.to_array([IDX, LENGTH, POS, LEMMA, LOWER])
         idx = arr[:, 0].tolist()
         anchors = {bisect_right(idx, off) - 1 for off in digit_offsets(text)}
-        anchors.update(np.flatnonzero(np.isin(arr[:, 4], self.anchor_words)).tolist())
+        anchors.update(i for i, lower in enumerate(arr[:, 4].tolist()) if lower in self.anchor_words)
         if anchors:
             view = _TokenView(text, idx, arr[:, 1].tolist(), arr[:, 2].tolist(), arr[:, 3].tolist(), doc.vocab.strings)
             taken = 0
@@ -165,21 +164,24 @@ class ClaimQuantities:
         return doc
 
 
-
 class _TokenView:
     """Grammar tokens made from arrays and the text, without spaCy Token objects."""
 
     def __init__(self, text: str, idx: list[int], length: list[int], pos: list[int], lemma: list[int],
                  strings: Any) -> None:
         self.text, self.idx, self.length, self.pos, self.lemma, self.strings = text, idx, length, pos, lemma, strings
+        self._toks: dict[int, Tok] = {}
 
     def word(self, i: int) -> str:
         return self.text[self.idx[i] : self.idx[i] + self.length[i]]
 
     def tok(self, i: int) -> Tok:
-        pos = self.pos[i]
-        return tok(self.word(i), self.idx[i], POS_NAMES.get(pos, "") if pos else "",
-                   self.strings[self.lemma[i]] if self.lemma[i] else "")
+        found = self._toks.get(i)
+        if found is None:  # windows around nearby anchors overlap: make each token once
+            pos = self.pos[i]
+            found = self._toks[i] = tok(self.word(i), self.idx[i], POS_NAMES.get(pos, "") if pos else "",
+                                        self.strings[self.lemma[i]] if self.lemma[i] else "")
+        return found
 
     def window(self, anchor: int) -> tuple[int, int]:
         """Tokens around the anchor, not crossing a line break."""
@@ -232,16 +234,18 @@ def make_claim_signals(nlp: Language, name: str, rules: str) -> ClaimSignals:
 
 
 class ClaimSignals:
-    """Phrase rules (PhraseMatcher), token rules (Matcher) and dependency rules
-    (DependencyMatcher), compiled once from the rule file."""
+    """Phrase rules (PhraseMatcher), token rules (a Matcher each) and dependency rules (a
+    DependencyMatcher each), compiled once from the rule file. A token rule runs only on the
+    windows around the tokens its pattern cannot do without, a dependency rule only on the
+    sentences that hold a token for each node of its pattern: the Matchers make a Token object
+    and call Python predicates for every token they see."""
 
     def __init__(self, nlp: Language, rules: str) -> None:
         self.rules = {rule.id: rule for rule in load_rules(rules)}
         self.phrases = {attr: PhraseMatcher(nlp.vocab, attr=attr) for attr in ("LOWER", "LEMMA")}
-        self.tokens = Matcher(nlp.vocab)
-        # one DependencyMatcher per rule, run only on sentences holding the rule's literal words
-        self.deps: list[tuple[str, DependencyMatcher, list[tuple[int, np.ndarray]]]] = []
-        self.used = {"LOWER": False, "LEMMA": False, "tokens": False}
+        self.tokens: list[tuple[str, Matcher, list[Anchor]]] = []
+        self.deps: list[tuple[str, DependencyMatcher, list[Node]]] = []  # the nodes that fix a value
+        self.used = {"LOWER": False, "LEMMA": False}
         strings = nlp.vocab.strings
         for rule in self.rules.values():
             if rule.phrases:
@@ -252,58 +256,61 @@ class ClaimSignals:
                 self.phrases[rule.attr].add(rule.id, docs)
                 self.used[rule.attr] = True
             elif rule.tokens:
-                self.tokens.add(rule.id, [list(rule.tokens)])
-                self.used["tokens"] = True
+                matcher = Matcher(nlp.vocab)
+                matcher.add(rule.id, [list(rule.tokens)])
+                self.tokens.append((rule.id, matcher, token_anchors(rule.tokens, strings)))
             elif rule.dep:
                 matcher = DependencyMatcher(nlp.vocab)
                 matcher.add(rule.id, [list(rule.dep)])
-                self.deps.append((rule.id, matcher, node_requirements(rule.dep, strings)))
+                nodes = [node_values(spec.get("RIGHT_ATTRS", {}), strings) for spec in rule.dep]
+                self.deps.append((rule.id, matcher, [node for node in nodes if node]))
         self.strings = strings
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, str]] = []
-        tagged = doc.has_annotation("POS")
-        for attr in ("LOWER", "LEMMA"):
-            if self.used[attr] and (attr == "LOWER" or doc.has_annotation("LEMMA")):
-                for key, s, e in self.phrases[attr](doc):
-                    rule_id = self.strings[key]
-                    if tagged and self.rules[rule_id].verbal and doc[s].pos == ADJ:
-                        continue  # "reverse stroke", "firm skin": not the verb
-                    found.append((s, e, rule_id))
-        if self.used["tokens"]:
-            found.extend((s, e, self.strings[key]) for key, s, e in self.tokens(doc))
-        if self.deps and doc.has_annotation("DEP"):
-            found.extend(self._dependency_matches(doc))
+        if len(doc):
+            arr = doc.to_array([*_NODE_ATTRS.values(), POS, SENT_START])
+            columns = TokenColumns(arr[:, : len(_NODE_ATTRS)])
+            pos = arr[:, len(_NODE_ATTRS)].tolist()
+            # what Doc.has_annotation answers, read off the arrays
+            tagged, lemmatized, parsed = any(pos), columns.annotated(LEMMA), columns.annotated(DEP)
+            for attr in ("LOWER", "LEMMA"):
+                if self.used[attr] and (attr == "LOWER" or lemmatized):
+                    for key, s, e in self.phrases[attr](doc):
+                        rule_id = self.strings[key]
+                        if tagged and self.rules[rule_id].verbal and pos[s] == ADJ:
+                            continue  # "reverse stroke", "firm skin": not the verb
+                        found.append((s, e, rule_id))
+            for rule_id, matcher, anchors in self.tokens:
+                for lo, hi in columns.windows(anchors):
+                    found.extend((lo + s, lo + e, rule_id) for _key, s, e in matcher(doc[lo:hi]))
+            if self.deps and parsed:
+                found.extend(self._dependency_matches(doc, columns, arr[:, -1].tolist()))
         found = longest_matches(found)
         doc.spans[SIGNAL_KEY] = [
             Span(doc, s, e, label=self.rules[rule_id].label, span_id=rule_id) for s, e, rule_id in found
         ]
         return doc
 
-
-    def _dependency_matches(self, doc: Doc) -> list[tuple[int, int, str]]:
+    def _dependency_matches(self, doc: Doc, columns: TokenColumns, sent_starts: list[int]) -> list[tuple[int, int, str]]:
         """Run each dependency rule only on the sentences that hold, for every node of its
-        pattern with fixed values (a word, a tag...), some token with one of those values."""
-        arr = doc.to_array(list(_NODE_ATTRS))
-        present = [set(arr[:, column].tolist()) for column in range(arr.shape[1])]
-        starts: np.ndarray | None = None
+        pattern with fixed values (a word, a tag...), a token with those values."""
         out = []
-        for rule_id, matcher, requirements in self.deps:
-            if not all(present[column].intersection(values.tolist()) for column, values in requirements):
-                continue  # the Doc lacks a word or tag the pattern needs
-            if starts is None:
-                starts = np.array([s.start for s in doc.sents], dtype=np.int64)
-            candidates: set[int] | None = None
-            for column, values in requirements:
-                hits = np.flatnonzero(np.isin(arr[:, column], values))
-                found = set(np.searchsorted(starts, hits, side="right").tolist())
-                candidates = found if candidates is None else candidates & found
-                if not candidates:
+        starts: list[int] = []  # the first token of each sentence, found once a rule needs them
+        for rule_id, matcher, nodes in self.deps:
+            if not all(columns.present(node) for node in nodes):
+                continue
+            if not starts:
+                starts = [start for start, _ in sentence_bounds(doc, sent_starts)]
+            numbers: set[int] | None = None  # the sentences (1-based) that may hold a match
+            for node in nodes:
+                found = {bisect_right(starts, t) for t in columns.hits(node)}
+                numbers = found if numbers is None else numbers & found
+                if not numbers:
                     break
-            numbers = range(1, len(starts) + 1) if candidates is None else sorted(candidates)
-            for number in numbers:
-                start = int(starts[number - 1])
-                end = int(starts[number]) if number < len(starts) else len(doc)
+            for number in range(1, len(starts) + 1) if numbers is None else sorted(numbers):
+                start = starts[number - 1]
+                end = starts[number] if number < len(starts) else len(doc)
                 for _key, token_ids in matcher(doc[start:end]):
                     first = start + token_ids[0]
                     out.append((first, first + 1, rule_id))
@@ -324,27 +331,100 @@ def longest_matches(found: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     return out
 
 
+# Token attributes a rule can fix to a value, as columns of Doc.to_array (hash ids).
 _NODE_ATTRS = {"LOWER": LOWER, "LEMMA": LEMMA, "TAG": TAG, "DEP": DEP}
+_COLUMNS = list(_NODE_ATTRS.values())
+Node = tuple[tuple[int, frozenset[int]], ...]  # (column, allowed hashes) for each fixed attribute
+Anchor = tuple[Node, int | None, int | None]  # a node, most tokens before and after it (None: any)
 
 
-def node_requirements(pattern: Sequence[dict[str, Any]], strings: Any) -> list[tuple[int, np.ndarray]]:
-    """For each node of a DependencyMatcher pattern that fixes a word, lemma, tag or label
-    (a value or an ``IN`` list): the array column and the hashes one token must have."""
+def node_values(attrs: dict[str, Any], strings: Any) -> Node:
+    """The attributes of one pattern token that a value or an ``IN`` list fixes: the column of
+    each and the hashes a token must have there."""
     columns = list(_NODE_ATTRS)
     out = []
-    for spec in pattern:
-        for attr, value in spec.get("RIGHT_ATTRS", {}).items():
-            if attr not in _NODE_ATTRS:
-                continue
-            if isinstance(value, str):
-                values = [value]
-            elif isinstance(value, dict) and set(value) == {"IN"}:
-                values = list(value["IN"])
+    for attr, value in attrs.items():
+        if attr not in _NODE_ATTRS:
+            continue
+        if isinstance(value, str):
+            values = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"}:
+            values = list(value["IN"])
+        else:
+            continue
+        out.append((columns.index(attr), frozenset(strings.add(v) for v in values)))
+    return tuple(out)
+
+
+def token_anchors(pattern: Sequence[dict[str, Any]], strings: Any) -> list[Anchor]:
+    """The tokens of a Matcher pattern that every match holds exactly once (no ``OP``) and that
+    fix some value, each with the most tokens a match can have before and after it."""
+    widths = [1 if spec.get("OP") in (None, "?", "!") else None for spec in pattern]
+    anchors: list[Anchor] = []
+    for k, spec in enumerate(pattern):
+        node = node_values(spec, strings)
+        if node and "OP" not in spec:
+            before, after = widths[:k], widths[k + 1 :]
+            anchors.append((node, None if None in before else len(before), None if None in after else len(after)))
+    return anchors
+
+
+class TokenColumns:
+    """The ``_NODE_ATTRS`` columns of one Doc, and which tokens have given values there."""
+
+    def __init__(self, arr: np.ndarray) -> None:
+        self.values = arr.T.tolist()
+        self.length = arr.shape[0]
+        self._present: dict[int, set[int]] = {}
+
+    def annotated(self, attr: int) -> bool:
+        """Whether any token has a value for ``attr`` (what ``Doc.has_annotation`` answers)."""
+        return any(self.values[_COLUMNS.index(attr)])
+
+    def present(self, node: Node) -> bool:
+        """Whether each value the node fixes is on some token (not necessarily the same)."""
+        for column, values in node:
+            present = self._present.get(column)
+            if present is None:
+                present = self._present[column] = set(self.values[column])
+            if values.isdisjoint(present):
+                return False
+        return True
+
+    def hits(self, node: Node) -> list[int]:
+        """The tokens, in order, that have every value the node fixes."""
+        if not self.present(node):  # most nodes fail here, at the cost of a set operation
+            return []
+        hits = range(self.length)
+        for column, values in node:
+            row = self.values[column]
+            hits = [t for t in hits if row[t] in values]
+        return list(hits)
+
+    def windows(self, anchors: list[Anchor]) -> list[tuple[int, int]]:
+        """Token ranges that hold every match of a pattern with these anchors: around each
+        token that fits the anchor with the fewest fits; none when some anchor fits no token."""
+        if not all(self.present(node) for node, _, _ in anchors):
+            return []
+        best: tuple[list[int], int | None, int | None] | None = None
+        for node, before, after in anchors:
+            hits = self.hits(node)
+            if not hits:
+                return []
+            if best is None or len(hits) < len(best[0]):
+                best = (hits, before, after)
+        if best is None:
+            return [(0, self.length)]
+        hits, before, after = best
+        out: list[tuple[int, int]] = []
+        for t in hits:
+            lo = 0 if before is None else max(0, t - before)
+            hi = self.length if after is None else min(self.length, t + 1 + after)
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], hi)
             else:
-                continue
-            hashes = np.array([strings.add(v) for v in values], dtype=np.uint64)
-            out.append((columns.index(attr), hashes))
-    return out
+                out.append((lo, hi))
+        return out
 
 
 # --------------------------------------------------------------------------- candidates

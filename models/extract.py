@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -132,8 +133,10 @@ def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> It
         lines = analyse(text)
         ranges = chunks(lines)
         assembler.add_text(key, len(ranges))
+        line_starts = [line.start for line in lines]
         for start, end in ranges:
-            yield text[start:end], start, layout_rows(shifted(lines, start, end))
+            inside = lines[bisect_left(line_starts, start) : bisect_right(line_starts, end)]
+            yield text[start:end], start, layout_rows(shifted(inside, start, end))
 
 
 def _docs(nlp: Language, pieces: Iterable[Piece]) -> Iterator[tuple[Doc, int]]:

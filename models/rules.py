@@ -66,9 +66,11 @@ def _words(value: Any, where: str, inflect: str | None = None) -> list[str]:
 
 
 def phrase_regex(phrases: list[str]) -> re.Pattern[str]:
-    """A case-insensitive regex finding any of ``phrases`` as whole words."""
+    """A case-insensitive regex finding any of ``phrases`` (none empty) as whole words."""
     ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b", re.IGNORECASE)
+    # a look at the next character first spares trying every phrase at every word boundary
+    firsts = "".join(sorted({re.escape(p[0]) for p in ordered}))
+    return re.compile(rf"\b(?=[{firsts}])(?:" + "|".join(re.escape(p) for p in ordered) + r")\b", re.IGNORECASE)
 
 
 def _check_label(value: Any, where: str, key: str) -> str:

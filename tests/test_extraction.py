@@ -466,3 +466,48 @@ def test_real_articles(nlp: Language, path: Path) -> None:
         assert claim.sentence_start is not None and claim.sentence_start <= claim.start
         for quantity in claim.quantities:
             assert text[quantity.start : quantity.end] == quantity.text
+
+
+def test_signal_rules_run_on_windows_find_what_whole_doc_matchers_find(nlp: Language) -> None:
+    """The signals component runs each token rule only around its anchor words and each
+    dependency rule only on sentences that hold its words: that shortcut must find the same
+    matches as the spaCy matchers run over the whole Doc."""
+    from spacy.attrs import SENT_START
+    from spacy.matcher import DependencyMatcher, Matcher
+
+    from models.components import _NODE_ATTRS, TokenColumns
+
+    signals = nlp.get_pipe("claim_signals")
+    demo = Path(__file__).resolve().parents[1] / "app" / "demo_corpus"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(demo.glob("*.txt"))]
+    texts.append(
+        "Side effects are usually mild. There is a low risk of infection and it is safe from the age of 16. "
+        "It is not recommended for people with diabetes. Take no more than 200 mg a day. "
+        "The redness may last for a few days. Users were 3 times more likely to improve "
+        "compared to the placebo group. The cream can cause irritation. It may interfere with sleep. "
+        "Needles can leave marks. Collagen is produced by stimulating fibroblasts. It is better than surgery. "
+        "Pregnant women should avoid the procedure. Patients with diabetes should not use it."
+    )
+    rules = load_rules()
+    token_rules = [r for r in rules if r.tokens]
+    dep_rules = [r for r in rules if r.dep and not r.phrases and not r.tokens]
+    assert token_rules and dep_rules
+    fired: set[str] = set()
+    for doc in nlp.pipe(texts):
+        arr = doc.to_array([*_NODE_ATTRS.values(), SENT_START])
+        columns = TokenColumns(arr[:, : len(_NODE_ATTRS)])
+        for rule_id, matcher, anchors in signals.tokens:
+            windowed = {(lo + s, lo + e) for lo, hi in columns.windows(anchors) for _k, s, e in matcher(doc[lo:hi])}
+            whole = Matcher(nlp.vocab)
+            whole.add(rule_id, [list(next(r for r in token_rules if r.id == rule_id).tokens)])
+            assert windowed == {(s, e) for _k, s, e in whole(doc)}, rule_id
+            fired.update([rule_id] if windowed else [])
+        fast = signals._dependency_matches(doc, columns, arr[:, -1].tolist())
+        for rule in dep_rules:
+            whole = DependencyMatcher(nlp.vocab)
+            whole.add(rule.id, [list(rule.dep)])
+            expected = {(ids[0], ids[0] + 1) for _k, ids in whole(doc)}
+            assert {(s, e) for s, e, rid in fast if rid == rule.id} == expected, rule.id
+            fired.update([rule.id] if expected else [])
+    # the texts exercise every token and dependency rule
+    assert {r.id for r in token_rules + dep_rules} - fired == set()
