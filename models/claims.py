@@ -43,7 +43,7 @@ from spacy.tokens import Doc
 from annotations.errors import ValidationError
 from annotations.vocab import CLAIM_TYPES
 from models.layout import CLAIM_KINDS, Line, analyse
-from models.resources import expand_forms, lexicon
+from models.resources import expand_forms, lexicon, with_apostrophes
 from models.rules import Rule, phrase_regex
 
 MAX_CLAIM_CHARS = 400
@@ -195,7 +195,8 @@ class ClaimBuilder:
         self.context_rules = [r for r in rules if r.context is not None]
         self.reversers = {r.id: frozenset(strings.add(w) for w in r.reversed_by) for r in rules if r.reversed_by}
         self.scoring = scoring
-        self.discourse = phrase_regex(list(lexicon("discourse_terms")))
+        self.discourse = phrase_regex(with_apostrophes(lexicon("discourse_terms")))
+        self.recipe = phrase_regex(with_apostrophes(lexicon("recipe_lead_ins")))
         self.priority = {label: i for i, label in enumerate(scoring["base"])}
         missing = [t for t in CLAIM_TYPES if t not in self.priority]
         if missing:
@@ -479,6 +480,7 @@ class ClaimBuilder:
         for rule in self.structure_rules:
             if rule.structure == "imperative" and self._imperative(a, head, children):
                 found.append((rule.label, rule.id, rule.weight, True))
+        outcome = any(label in self.scoring["outcome_labels"] for label, *_ in found)
         for rule in self.quantity_rules if q_index else ():
             # a rate's amount unit counts too: "cup per day" is a number of cups
             hits = [i for i in q_index if (not rule.quantity_kinds or quantities[i][2] in rule.quantity_kinds)
@@ -486,7 +488,10 @@ class ClaimBuilder:
                          or quantities[i][3].split(" per ")[0] in rule.quantity_units)]
             if hits:
                 on_core = any(t in core for i in hits for t in range(quantities[i][0], quantities[i][1]))
-                found.append((rule.label, rule.id, rule.weight + (1.0 if on_core else 0.0), False))
+                weight = rule.weight + (1.0 if on_core else 0.0)
+                if outcome and all(self._in_subject(a, quantities[i][1] - 1, head) for i in hits):
+                    weight /= 2  # "women who took 5 g a day were less likely to ...": the outcome is the claim
+                found.append((rule.label, rule.id, weight, False))
         found.extend((rule.label, rule.id, rule.weight, True) for rule in context_hits)
         # "when" rules need another label (or a quantity kind) beside them
         plain = {label for label, rule_id, _, _ in found if not self._conditional(rule_id)}
@@ -508,6 +513,9 @@ class ClaimBuilder:
             return None  # a label inside a longer line ("Efficiency The effect ...")
         if not has_verb and words <= 2 and not context_labels:
             return None  # a short item that no list lead-in makes a claim ("Side effects")
+        if (line.kind == "item" and line.context and (not has_verb or any(quantities[i][0] == s for i in q_index))
+                and not any(a.deps[t] == ids.relcl for t in range(s, e)) and self.recipe.search(line.context)):
+            return None  # an ingredient of a recipe ("Ingredients: - 3 cups filtered water")
         if line.lead_in and not kept and clause_end >= line.content_end - 2:
             return None  # a lead-in that only introduces its list ("... the following lines:")
         if a.discourse and any(a.idx[s] <= d_start and d_end <= clause_end for d_start, d_end in a.discourse):
@@ -593,6 +601,17 @@ class ClaimBuilder:
             t = a.heads[t]
         return False
 
+    def _in_subject(self, a: _Arrays, t: int, head: int) -> bool:
+        """Whether token ``t`` lies in the subject of the predicate: who took what, rather
+        than what it did."""
+        for _ in range(12):
+            if t == head or a.heads[t] == t:
+                return False
+            if a.deps[t] in self.ids.subject:
+                return True
+            t = a.heads[t]
+        return False
+
     def _conditional(self, rule_id: str) -> bool:
         rule = self.rules[rule_id]
         return bool(rule.when_labels or rule.when_quantities)
@@ -674,6 +693,8 @@ class ClaimBuilder:
                 return rule.negated_label
             if a.lowers[t] in reversers:
                 return rule.reversed_label
+            if rule.reversed_label and any(a.lowers[k] in ids.lessening for k in children.get(t, ())):
+                return rule.reversed_label  # "a low risk of death", "less likely to develop dementia"
             if t == head:
                 break
         return rule.label

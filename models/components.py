@@ -34,7 +34,7 @@ from spacy.tokens import Doc, Span
 from models.claims import ClaimBuilder, Signal, layout_lines, layout_rows, sentence_bounds
 from models.layout import analyse
 from models.quantities import Tok, digit_offsets, parse_at, tok, vocab
-from models.resources import json_data
+from models.resources import json_data, with_apostrophes
 from models.rules import load_rules
 
 CLAIM_KEY = "claims"
@@ -212,7 +212,7 @@ class ClaimCues:
         data = json_data("cues")
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for kind in CUE_KINDS:
-            self.matcher.add(kind, [nlp.make_doc(phrase) for phrase in data[kind]])
+            self.matcher.add(kind, [nlp.make_doc(phrase) for phrase in with_apostrophes(data[kind])])
         self.approximators = {phrase.split()[0] for phrase in json_data("units")["approximators"]}
 
     def __call__(self, doc: Doc) -> Doc:

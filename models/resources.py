@@ -8,6 +8,7 @@ forms after ``|`` (``lead|led``), which :func:`expand_forms` adds to the generat
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,6 +35,15 @@ def lexicon(name: str) -> tuple[str, ...]:
         if line:
             entries.append(line)
     return tuple(entries)
+
+
+def with_apostrophes(phrases: Iterable[str]) -> list[str]:
+    """``phrases`` plus their spellings with the other apostrophe: web texts write "it’s" and
+    "isn’t" as often as "it's" and "isn't", and the tokenizer keeps the character."""
+    out = []
+    for phrase in phrases:
+        out.extend((phrase, phrase.replace("'", "’"), phrase.replace("’", "'")))
+    return list(dict.fromkeys(out))
 
 
 @cache

@@ -16,7 +16,7 @@ from typing import Any
 
 from annotations.errors import ValidationError
 from annotations.vocab import CLAIM_TYPES, QUANTITY_KINDS
-from models.resources import expand_forms, lexicon, rule_lines
+from models.resources import expand_forms, lexicon, rule_lines, with_apostrophes
 
 MATCH_KEYS = ("pattern", "dep", "structure", "quantity", "context")
 OPTIONAL_KEYS = ("weight", "attr", "inflect", "when", "unless", "negated_label", "reversed_by", "reversed_label")
@@ -62,7 +62,7 @@ def _words(value: Any, where: str, inflect: str | None = None) -> list[str]:
     forms: list[str] = []
     for entry in entries:
         forms.extend(expand_forms(entry, inflect))
-    return list(dict.fromkeys(forms))
+    return with_apostrophes(forms)
 
 
 def phrase_regex(phrases: list[str]) -> re.Pattern[str]:

@@ -70,6 +70,7 @@ def test_absolutes(cue_nlp: spacy.language.Language, text: str, absolute: str) -
     [
         ("The gel does not sting.", "not"),
         ("It doesn't sting.", "n't"),
+        ("It doesn’t sting.", "n’t"),  # the typographic apostrophe of web texts
         ("There is no swelling.", "no"),
         ("It heals without scars.", "without"),
         ("It cannot remove scars.", "not"),

@@ -96,6 +96,20 @@ def test_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) 
         ("The serum is not for people with sensitive skin.", "contraindication", "contraindication-not-for"),
         ("People with epilepsy should avoid the sauna.", "contraindication", "contraindication-group-avoid"),
         ("Pregnant women should not use the oil.", "contraindication", "contraindication-group-not"),
+        # ... and so does advice against it for a reader in a condition
+        ("You should avoid the extract if you have liver problems.", "contraindication", "contraindication-if-avoid"),
+        ("If you are pregnant, do not use retinol.", "contraindication", "contraindication-if-do-not"),
+        ("If you’re on blood thinners, cupping is not appropriate.", "contraindication",
+         "contraindication-if-not-suitable"),
+        # a passing state or a symptom is an instruction, not a group ruled out
+        ("If the skin is red, do not panic.", "advice", "advice-imperative"),
+        ("Stop taking the extract if you get abdominal pain.", "advice", "advice-imperative"),
+        # web texts write the apostrophe either way
+        ("It’s best to take iron supplements separately.", "advice", "advice-it-is"),
+        # a disease the product keeps away makes an efficacy claim, one it brings a risk claim
+        ("Daily consumption of green tea was linked to a low risk of death from heart disease.", "efficacy", "risk-term"),
+        ("People who drank three cups a day were less likely to develop dementia.", "efficacy", "risk-term"),
+        ("A lack of calcium may result in osteoporosis.", "risk", "risk-term"),
         # harms stated with a verb
         ("The oil can affect the liver.", "risk", "risk-affect-modal"),
         ("The cups can leave round marks.", "risk", "risk-leave-marks"),
@@ -155,6 +169,26 @@ def test_statements_stay_candidates(nlp: Language, text: str, claim_type: str) -
 )
 def test_a_safe_amount_is_a_dosage(nlp: Language, text: str, claim_type: str) -> None:
     assert one(nlp, text).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_type"),
+    [
+        # the dose is who took what; the claim is what happened to them
+        ("Women who took 5 grams of collagen a day for eight weeks reported less joint pain.", "efficacy"),
+        ("Adults who drank four cups a day were less likely to develop heart disease.", "efficacy"),
+        # with no outcome in the predicate, the dose is the claim
+        ("Women who took 5 grams of collagen a day were studied for eight weeks.", "dosage"),
+    ],
+)
+def test_a_dose_in_the_subject_gives_way_to_the_outcome(nlp: Language, text: str, claim_type: str) -> None:
+    assert one(nlp, text).claim_type == claim_type
+
+
+def test_ingredient_lists_are_not_claims_but_their_claims_are(nlp: Language) -> None:
+    text = ("You will need these ingredients:\n\n- 3 cups filtered water\n- 2 tablespoons honey\n"
+            "- aloe gel, which soothes sunburnt skin\n")
+    assert [(c.text, c.claim_type) for c in extract(nlp, text)] == [("aloe gel, which soothes sunburnt skin", "efficacy")]
 
 
 def test_a_concession_with_its_own_subject_is_a_claim_of_its_own(nlp: Language) -> None:
@@ -486,7 +520,9 @@ def test_signal_rules_run_on_windows_find_what_whole_doc_matchers_find(nlp: Lang
         "The redness may last for a few days. Users were 3 times more likely to improve "
         "compared to the placebo group. The cream can cause irritation. It may interfere with sleep. "
         "Needles can leave marks. Collagen is produced by stimulating fibroblasts. It is better than surgery. "
-        "Pregnant women should avoid the procedure. Patients with diabetes should not use it."
+        "Pregnant women should avoid the procedure. Patients with diabetes should not use it. "
+        "Avoid the sauna if you have heart problems. If you are pregnant, do not use retinol. "
+        "If you are on blood thinners, cupping is not appropriate."
     )
     rules = load_rules()
     token_rules = [r for r in rules if r.tokens]
