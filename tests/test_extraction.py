@@ -136,6 +136,7 @@ def test_type_rule_families(nlp: Language, text: str, claim_type: str, rule_id: 
     [
         "Some of these are described below.",  # the text talking about itself
         "Here are five benefits of the mask.",
+        "Then follow these directions:",  # the lead-in of a recipe
         "Let's now look at the foods that contain zinc.",
         "Zinc present in seeds or in tablets containing zinc.",  # no verbal predicate
         "Birch extract.",  # a noun phrase, whatever the tagger makes of it
