@@ -90,6 +90,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_SETTINGS: dict[str, Any] = {
     # How many reviews each claim needs: 1, or 2 for double review.
     "reviews_per_claim": 1,
+    # With more than one review per claim, a reviewer sees the others' reviews of a claim, its
+    # final verdict and their history only once they saved their own: independent reviews.
+    "blind_review": True,
     # The reviewing organisation, named as the author of ClaimReview exports.
     "organisation": "",
     "organisation_url": "",
@@ -1413,11 +1416,26 @@ def _check_setting(key: str, value: Any) -> Any:
             raise ValidationError(
                 f"reviews_per_claim must be a whole number from 1 to {MAX_REVIEWS_PER_CLAIM}; got {value!r}")
         return int(text_)
+    if key == "blind_review":
+        return _check_switch(key, value)
     if not isinstance(value, str):
         raise ValidationError(f"{key} must be text; got {value!r}")
     if key == "organisation_url" and value.strip():
         return check_http_url(value)
     return value.strip()
+
+
+_SWITCH_WORDS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
+
+
+def _check_switch(key: str, value: Any) -> bool:
+    """An on/off setting from a bool or from the words the command line passes."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in _SWITCH_WORDS:
+        raise ValidationError(f"{key} must be on or off (true/false, yes/no, 1/0); got {value!r}")
+    return _SWITCH_WORDS[word]
 
 
 def _citations_json(citations: Sequence[Citation]) -> list[dict[str, Any]]:

@@ -192,8 +192,13 @@ def test_admin_manages_accounts_and_settings(app_store, open_page):
 
     at.text_input(key="users_organisation_url").input("https://desk.example.org")
     at.button(key="users_settings_submit").click().run()
-    assert app_store.settings() == {"reviews_per_claim": 3, "organisation": "Health Desk",
+    assert app_store.settings() == {"reviews_per_claim": 3, "blind_review": True, "organisation": "Health Desk",
                                 "organisation_url": "https://desk.example.org"}
+
+    at.checkbox(key="users_blind_review").uncheck()
+    at.button(key="users_settings_submit").click().run()
+    assert texts(at, "success") == ["Saved blind_review."]
+    assert app_store.setting("blind_review") is False
 
 
 def test_reviewer_sees_accounts_read_only(app_store, open_page):
@@ -368,3 +373,44 @@ def test_export_page_builds_every_format(app_store, open_page, fmt):
     extension = FORMATS[fmt].extension or ".zip"
     assert exported.file_name.endswith(extension) and exported.data
     assert at.download_button[0].label == f"Download {exported.file_name}"
+
+
+# ---------------------------------------------------------------------------- blind review
+
+
+def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store, open_page):
+    seed_team(app_store)
+    claim_id = seed_claims(app_store)[0]
+    app_store.save_review(RITA, claim_id, "supported", "rita's reasons")
+    at = open_page("review", RAJ)
+    at.session_state["review_claim_id"] = claim_id
+    at.run()
+    shown = " ".join(texts(at, "markdown")) + " ".join(texts(at, "text")) + " ".join(texts(at, "caption"))
+    assert "Blind review" in shown
+    assert "rita" not in shown and "Supported" not in shown and "in review" not in shown
+    assert not any(e.label.startswith("Other reviews") for e in at.expander)
+    assert list(at.dataframe[0].value["who"]) == ["ada"]  # the claim's creation, not rita's review
+
+    at.radio(key="review_verdict").set_value("risky")
+    at.button(key="review_save").click().run()
+    at.session_state["review_claim_id"] = claim_id
+    at.run()
+    shown = " ".join(texts(at, "markdown")) + " ".join(texts(at, "text"))
+    assert "by **rita**" in shown and "rita's reasons" in shown and ":orange-badge[disputed]" in shown
+    assert list(at.dataframe[0].value["who"]) == ["ada", "rita", "raj"]
+
+
+def test_adjudicators_and_single_review_projects_are_not_blinded(app_store, open_page):
+    seed_team(app_store)
+    claim_id = seed_claims(app_store)[0]
+    app_store.save_review(RITA, claim_id, "supported", "rita's reasons")
+    at = open_page("review", JUDY)
+    at.session_state["review_claim_id"] = claim_id
+    at.run()
+    assert "by **rita**" in " ".join(texts(at, "markdown"))
+
+    app_store.set_setting(ADA, "blind_review", False)
+    at = open_page("review", RAJ)
+    at.session_state["review_claim_id"] = claim_id
+    at.run()
+    assert "by **rita**" in " ".join(texts(at, "markdown"))

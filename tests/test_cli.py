@@ -300,6 +300,8 @@ def test_settings_set_and_show(capsys, db):
     assert (code, err) == (1, "error: reviews_per_claim must be a whole number from 1 to 10; got 'two'\n")
     code, _, err = run(capsys, "settings", "set", "colour", "blue", "--db", db)
     assert code == 1 and err.startswith("error: unknown setting 'colour'; known: reviews_per_claim")
+    code, out, _ = run(capsys, "settings", "set", "blind_review", "off", "--db", db)
+    assert code == 0 and "blind_review\tFalse\n" in out
 
 
 def test_agreement_json(capsys, db, claim_ids):

@@ -328,17 +328,26 @@ def test_a_record_rebuilt_from_a_row_needs_every_field() -> None:
 
 
 def test_settings_have_defaults_and_log_changes(store: Store, ann: Actor) -> None:
-    assert store.settings() == {"reviews_per_claim": 1, "organisation": "", "organisation_url": ""}
+    assert store.settings() == {"reviews_per_claim": 1, "blind_review": True, "organisation": "",
+                                "organisation_url": ""}
     store.set_setting(ann, "reviews_per_claim", "2")
     store.set_setting(ann, "organisation", "  Health Desk ")
     store.set_setting(ann, "organisation_url", "https://desk.example.org")
     store.set_setting(ann, "reviews_per_claim", 3)
-    assert store.settings() == {"reviews_per_claim": 3, "organisation": "Health Desk",
+    store.set_setting(ann, "blind_review", "off")  # as the command line passes it
+    assert store.settings() == {"reviews_per_claim": 3, "blind_review": False, "organisation": "Health Desk",
                                 "organisation_url": "https://desk.example.org"}
     assert store.reviews_per_claim() == 3
     log = store.history(entity_id="reviews_per_claim")
     assert [(e.actor, e.before, e.after) for e in log] == [
         ("ann", {"value": 1}, {"value": 2}), ("ann", {"value": 2}, {"value": 3})]
+
+
+@pytest.mark.parametrize("value", ["maybe", "", None, 2, "offf"])
+def test_blind_review_is_on_or_off(store: Store, ann: Actor, value: object) -> None:
+    with pytest.raises(ValidationError, match=r"blind_review must be on or off \(true/false, yes/no, 1/0\); got"):
+        store.set_setting(ann, "blind_review", value)
+    assert store.setting("blind_review") is True
 
 
 @pytest.mark.parametrize("value", [0, 11, "two", 1.5, "2.0", True, None, -1])
@@ -349,7 +358,7 @@ def test_reviews_per_claim_must_be_a_whole_number(store: Store, ann: Actor, valu
 
 
 def test_other_settings_are_checked(store: Store, ann: Actor) -> None:
-    with pytest.raises(ValidationError, match="unknown setting 'colour'; known: reviews_per_claim, organisation, organisation_url"):
+    with pytest.raises(ValidationError, match="unknown setting 'colour'; known: reviews_per_claim, blind_review, organisation, organisation_url"):
         store.set_setting(ann, "colour", "red")
     with pytest.raises(ValidationError, match="unknown setting 'colour'"):
         store.setting("colour")

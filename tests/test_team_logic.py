@@ -138,7 +138,7 @@ def test_save_settings_stores_only_what_changed(memory_store, ann):
     changed = team_logic.save_settings(memory_store, ann, {
         "reviews_per_claim": 2, "organisation": " Health Desk ", "organisation_url": ""})
     assert sorted(changed) == ["organisation", "reviews_per_claim"]
-    assert memory_store.settings() == {"reviews_per_claim": 2, "organisation": "Health Desk",
+    assert memory_store.settings() == {"reviews_per_claim": 2, "blind_review": True, "organisation": "Health Desk",
                                        "organisation_url": ""}
     assert team_logic.save_settings(memory_store, ann, {"reviews_per_claim": 2, "organisation": "Health Desk"}) == []
 

@@ -151,9 +151,16 @@ with left:
         st.button("Next", icon=":material/arrow_forward:", key="review_next", on_click=_step, args=(1,))
         st.button("Next unreviewed", icon=":material/skip_next:", key="review_queue", on_click=_restart_queue,
                   disabled=queue_done, help="The highest-scoring claim still waiting for your review")
-    claim_card(document, claim, status=detail.status)
-    st.markdown(f"**Final verdict:** {logic.final_text(detail.final)}")
-    others = logic.other_reviews(detail.reviews, who.name)
+    blind = logic.blinded(who, detail.reviews, store.settings())
+    claim_card(document, claim, status=None if blind else detail.status)
+    if blind:
+        st.caption("Blind review: the other reviews of this claim, its final verdict and their history "
+                   "show once you have saved your own review.", help="An admin can turn this off on the "
+                   "Users & settings page.")
+        others = []
+    else:
+        st.markdown(f"**Final verdict:** {logic.final_text(detail.final)}")
+        others = logic.other_reviews(detail.reviews, who.name)
     if others:
         with st.expander(f"Other reviews ({len(others)})"):
             for review in others:
@@ -162,8 +169,9 @@ with left:
                 if review.rationale:
                     st.text(review.rationale)
                 show_citations(review.citations)
-    with st.expander(f"History ({len(detail.history)})"):
-        st.dataframe(logic.history_rows(detail.history), hide_index=True, width="stretch")
+    history = logic.visible_history(detail.history, who.name) if blind else detail.history
+    with st.expander(f"History ({len(history)})"):
+        st.dataframe(logic.history_rows(history), hide_index=True, width="stretch")
 
     with st.expander("Adjust this claim's span or type"):
         st.caption("Give the exact text of the claim as it appears near here, or set start/end offsets. "

@@ -84,6 +84,9 @@ if is_admin:
     with st.form("users_settings_form"):
         reviews = st.number_input("Reviews per claim (2 for double review)", min_value=1, max_value=10, step=1,
                                   value=int(settings["reviews_per_claim"]), key="users_reviews_per_claim")
+        blind = st.checkbox("Blind review: with more than one review per claim, reviewers see the others' "
+                            "reviews only after saving their own", value=bool(settings["blind_review"]),
+                            key="users_blind_review")
         organisation = st.text_input("Organisation (author of ClaimReview exports)",
                                      value=settings["organisation"], key="users_organisation")
         organisation_url = st.text_input("Organisation URL (http or https)", value=settings["organisation_url"],
@@ -92,6 +95,7 @@ if is_admin:
     if save_settings:
         try:
             changed = team_logic.save_settings(store, who, {"reviews_per_claim": int(reviews),
+                                                            "blind_review": blind,
                                                             "organisation": organisation,
                                                             "organisation_url": organisation_url})
         except AnnotatorError as exc:
