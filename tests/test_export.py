@@ -589,3 +589,17 @@ def test_an_export_collects_reference_cycles_as_it_goes(sample: Store, tmp_path:
     piled_up = cyclic_garbage(lambda: export(sample, "claimreview", out))
     monkeypatch.setattr(services, "COLLECT_EVERY", 1)
     assert cyclic_garbage(lambda: export(sample, "claimreview", out)) < piled_up / 10
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({}, "Each claim needed one review."),
+        ({"reviews_per_claim": 2, "blind_review": True}, "Each claim needed 2 reviews, given blind"),
+        ({"reviews_per_claim": 2, "blind_review": False}, "reviewers could see each other's reviews"),
+    ],
+)
+def test_dataset_card_says_how_reviews_were_collected(settings, says):
+    from annotations.export.dataset import review_setup
+
+    assert says in review_setup(settings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,20 @@ def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def dataset_card(stats: _Stats, *, name: str, title: str, guidelines: str, day: dt.date, version: str) -> str:
+def review_setup(settings: Mapping[str, Any]) -> str:
+    """How the reviews were collected, from the project settings: how many reviews each claim
+    needed and whether reviewers saw each other's work before giving their own."""
+    needed = int(settings.get("reviews_per_claim", 1))
+    if needed < 2:
+        return "Each claim needed one review."
+    if settings.get("blind_review", True):
+        return (f"Each claim needed {needed} reviews, given blind: a reviewer saw the other reviews of a "
+                "claim only after saving their own.")
+    return f"Each claim needed {needed} reviews; reviewers could see each other's reviews before giving theirs."
+
+
+def dataset_card(stats: _Stats, *, name: str, title: str, guidelines: str, day: dt.date, version: str,
+                 setup: str = "") -> str:
     """The README.md of a dataset folder."""
     finals = [(VERDICT_LABELS[v], stats.finals[v]) for v in VERDICTS] + [
         ("no final verdict yet", stats.finals[""])]
@@ -137,7 +151,7 @@ Claim types:
 
 ## Agreement
 
-On the {report.n_claims} claims with two or more reviews: unanimous on \
+{setup + chr(10) + chr(10) if setup else ""}On the {report.n_claims} claims with two or more reviews: unanimous on \
 {"n/a" if report.percent_agreement is None else f"{100 * report.percent_agreement:.1f}%"}, Fleiss' kappa \
 {_figure(report.fleiss_kappa)}, Krippendorff's alpha {_figure(report.krippendorff_alpha)}.
 
@@ -182,6 +196,7 @@ class DatasetWriter:
             raise ValidationError(f"date must be an ISO date like 2026-11-25; got {date!r}") from None
         self._out, self._title, self._guidelines = out, title, guidelines
         self._version = context.tool_version
+        self._setup = review_setup(context.settings)
         self._parts = [JsonlWriter(out / "claims.jsonl", context), ParquetWriter(out / "claims.parquet", context),
                        CsvWriter(out / "claims.csv", context)]
         self._stats = _Stats()
@@ -195,7 +210,7 @@ class DatasetWriter:
         card = AtomicFile(self._out / "README.md")
         card.partial.write_text(dataset_card(
             self._stats, name=self._out.name, title=self._title, guidelines=self._guidelines, day=self._day,
-            version=self._version), encoding="utf-8")
+            version=self._version, setup=self._setup), encoding="utf-8")
         n = [part.close() for part in self._parts][0]
         card.commit()
         return n
