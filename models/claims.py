@@ -464,11 +464,15 @@ class ClaimBuilder:
         clause_text = a.text[a.idx[s] : a.idx[e - 1] + a.length[e - 1]]
         context_hits = self._context_rules(line.context) if line.kind == "item" and line.context else []
         context_labels = {r.label for r in context_hits}
+        # a clause whose verb rules harms out ("swelling and bruising are excluded") denies them
+        # all, however the parser attached the list
+        denied = any(a.lowers[t] in ids.negating and a.pos[t] == VERB for t in range(s, e))
         for sig in signals:
             rule = self.rules[sig.rule_id]
             if rule.unless is not None and rule.unless.search(clause_text):
                 continue
-            label = self._relabel(a, sig, rule, head, children, s, context_labels)
+            label = (rule.negated_label if denied and rule.negated_label
+                     else self._relabel(a, sig, rule, head, children, s, context_labels))
             weight = rule.weight + (1.0 if any(t in core for t in range(sig.start, sig.end)) else 0.0)
             if self._subordinate(a, sig.end - 1, head):
                 weight /= 2

@@ -110,6 +110,8 @@ def test_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) 
         ("Daily consumption of green tea was linked to a low risk of death from heart disease.", "efficacy", "risk-term"),
         ("People who drank three cups a day were less likely to develop dementia.", "efficacy", "risk-term"),
         ("A lack of calcium may result in osteoporosis.", "risk", "risk-term"),
+        # harms a verb rules out are denied, whatever the parse does with the list
+        ("The possibility of swelling, bruising, and irritation is excluded.", "safety", "risk-term"),
         # harms stated with a verb
         ("The oil can affect the liver.", "risk", "risk-affect-modal"),
         ("The cups can leave round marks.", "risk", "risk-leave-marks"),
