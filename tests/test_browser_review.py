@@ -3,6 +3,7 @@ review a claim with a citation, see the review after a reload and after a restar
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import urllib.request
@@ -108,4 +109,18 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     [review] = record["reviews"]
     assert (review["reviewer"], review["verdict"], review["rationale"]) == ("Ann", "unsupported", RATIONALE)
     assert [(c["kind"], c["identifier"]) for c in review["citations"]] == [("doi", DOI)]
+
+    # ... and in the CSV export.
+    page.locator(".st-key-export_format").click()
+    page.get_by_role("option", name=re.compile(r"^csv")).click()
+    page.locator(".st-key-export_build button").click()
+    expect(page.locator(".st-key-export_download button")).to_contain_text("csv", timeout=TIMEOUT)
+    with page.expect_download() as download_info:
+        page.locator(".st-key-export_download button").click()
+    path = tmp_path / "export.csv"
+    download_info.value.save_as(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        [row] = [r for r in csv.DictReader(handle) if r["text"] == claim_text]
+    assert (row["reviewers"], row["review_verdicts"]) == ("Ann", "Ann: unsupported")
+    assert DOI in row["citations"]
     context.close()
