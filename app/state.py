@@ -5,6 +5,8 @@ process with ``st.cache_resource``. Reads and writes of the store are never cach
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from annotations.auth import Actor, local_actor
@@ -77,6 +79,17 @@ def sign_in(who: Actor) -> None:
 def sign_out() -> None:
     st.session_state["actor"] = None
     st.session_state["review_claim_id"] = None
+    if auth_secrets() and st.user.is_logged_in:
+        st.logout()  # or the sign-in page would sign the same identity straight back in
+
+
+def auth_secrets() -> dict[str, Any]:
+    """The ``[auth]`` section of ``.streamlit/secrets.toml`` (empty without one)."""
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, OSError, ValueError):  # no secrets file, or an unreadable one
+        return {}
+    return auth.to_dict() if hasattr(auth, "to_dict") else dict(auth or {})
 
 
 def flash(kind: str, message: str) -> None:

@@ -414,3 +414,46 @@ def test_adjudicators_and_single_review_projects_are_not_blinded(app_store, open
     at.session_state["review_claim_id"] = claim_id
     at.run()
     assert "by **rita**" in " ".join(texts(at, "markdown"))
+
+
+# --------------------------------------------------------------------------- single sign-on
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "a long random secret",
+        "client_id": "claimcheck", "client_secret": "s3cret",
+        "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
+
+
+def _signin_app(auth: dict | None, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    if auth is not None:
+        at.secrets["auth"] = auth
+    if user is not None:
+        at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_single_sign_on_is_offered_only_when_auth_is_configured(app_store):
+    seed_team(app_store)
+    at = _signin_app(AUTH, {"is_logged_in": False})
+    assert [b.label for b in at.button if b.key == "signin_oidc_default"] == ["Sign in with single sign-on"]
+    at = _signin_app(None)
+    assert at.title[0].value == "Sign in" and not any(b.key.startswith("signin_oidc") for b in at.button)
+    assert not at.error
+
+
+def test_single_sign_on_signs_in_the_account_named_by_the_email(app_store):
+    seed_team(app_store)
+    app_store.add_user(ADA, "rita@desk.example.org", "reviewer", None)
+    at = _signin_app(AUTH, {"is_logged_in": True, "email": "rita@desk.example.org", "email_verified": True})
+    assert at.session_state["actor"] == Actor("rita@desk.example.org", "reviewer")
+    assert at.title[0].value == "Review claims"
+
+
+def test_single_sign_on_without_an_account_says_how_to_add_one(app_store):
+    seed_team(app_store)
+    at = _signin_app(AUTH, {"is_logged_in": True, "email": "eve@elsewhere.example"})
+    assert at.session_state["actor"] is None
+    assert "python -m app users add eve@elsewhere.example --role reviewer --no-password" in texts(at, "error")[0]
+    assert at.button(key="signin_oidc_logout").label == "Sign out of the identity provider"

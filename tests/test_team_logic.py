@@ -323,3 +323,31 @@ def test_adjudication_queue_keeps_the_claim_on_screen(seeded):
     assert [c.id for c in team_logic.adjudication_queue(store, keep=ids[0])] == [ids[0], ids[1]]
     assert [c.id for c in team_logic.adjudication_queue(store, keep=ids[1])] == [ids[1]]
     assert {c.id for c in team_logic.adjudication_queue(store, include_settled=True)} == {ids[0], ids[1]}
+
+
+# --------------------------------------------------------------------------- single sign-on
+
+
+def test_oidc_providers_from_the_auth_secrets():
+    shared = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x"}
+    assert team_logic.oidc_providers({}) == []
+    assert team_logic.oidc_providers({"client_id": "a"}) == []  # no redirect_uri / cookie_secret
+    assert team_logic.oidc_providers({**shared, "client_id": "a"}) == [None]
+    assert team_logic.oidc_providers({**shared, "google": {"client_id": "g"}, "okta": {"client_id": "o"},
+                                      "broken": {"client_secret": "no id"}}) == ["google", "okta"]
+
+
+def test_an_identity_signs_in_as_the_active_account_named_by_its_email(memory_store, ann):
+    team_logic.add_account(memory_store, ann, "ada", "admin", "", no_password=True)
+    team_logic.add_account(memory_store, ADMIN, "rita@desk.example.org", "adjudicator", "", no_password=True)
+    who = team_logic.actor_from_identity(memory_store, {"email": "Rita@Desk.example.org", "email_verified": True})
+    assert who == Actor("rita@desk.example.org", "adjudicator")
+    with pytest.raises(PermissionDeniedError, match="has not verified rita@desk.example.org"):
+        team_logic.actor_from_identity(memory_store, {"email": "rita@desk.example.org", "email_verified": False})
+    with pytest.raises(PermissionDeniedError, match="gave no e-mail address"):
+        team_logic.actor_from_identity(memory_store, {"name": "Rita"})
+    with pytest.raises(PermissionDeniedError, match="no account with that name"):
+        team_logic.actor_from_identity(memory_store, {"email": "eve@elsewhere.example"})
+    memory_store.update_user(ADMIN, "rita@desk.example.org", active=False)
+    with pytest.raises(PermissionDeniedError, match="is disabled"):
+        team_logic.actor_from_identity(memory_store, {"email": "rita@desk.example.org"})

@@ -1,14 +1,36 @@
-"""Sign-in: shown instead of every other page once accounts exist and nobody is signed in."""
+"""Sign-in: shown instead of every other page once accounts exist and nobody is signed in.
+
+With an ``[auth]`` section in ``.streamlit/secrets.toml`` it also offers single sign-on through
+Streamlit's ``st.login`` (OpenID Connect); the provider's e-mail address names the account."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from annotations.errors import AnnotatorError
-from app import state
+from app import state, team_logic
 
+store = state.store()
 st.title("Sign in")
 state.show_flash()
+
+providers = team_logic.oidc_providers(state.auth_secrets())
+if providers and st.user.is_logged_in:
+    try:
+        who = team_logic.actor_from_identity(store, st.user.to_dict())
+    except AnnotatorError as exc:
+        st.error(str(exc))
+        st.button("Sign out of the identity provider", key="signin_oidc_logout", on_click=st.logout)
+    else:
+        state.sign_in(who)
+        state.flash("success", f"Signed in as {who.name} ({who.role}).")
+        st.rerun()
+elif providers:
+    for provider in providers:
+        st.button(f"Sign in with {provider or 'single sign-on'}", key=f"signin_oidc_{provider or 'default'}",
+                  type="primary", icon=":material/key:", on_click=st.login, args=(provider,))
+    st.caption("Or with an account name and password:")
+
 st.caption("Sign-in is on because this project has accounts. Leave the password empty for an "
            "account that has none.")
 
@@ -19,7 +41,7 @@ with st.form("signin_form"):
 
 if submitted:
     try:
-        who = state.store().authenticate(name, password or None)
+        who = store.authenticate(name, password or None)
     except AnnotatorError as exc:
         st.error(str(exc))
     else:
