@@ -378,13 +378,23 @@ def test_export_page_builds_every_format(app_store, open_page, fmt):
 # ---------------------------------------------------------------------------- blind review
 
 
-def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store, open_page):
-    seed_team(app_store)
-    claim_id = seed_claims(app_store)[0]
-    app_store.save_review(RITA, claim_id, "supported", "rita's reasons")
-    at = open_page("review", RAJ)
+def _blind_setup(store: Store) -> str:
+    """Double review with rita's review of the first claim saved; returns that claim's id."""
+    seed_team(store)
+    claim_id = seed_claims(store)[0]
+    store.save_review(RITA, claim_id, "supported", "rita's reasons")
+    return claim_id
+
+
+def _review_page(open_page, who: Actor, claim_id: str) -> AppTest:
+    at = open_page("review", who)
     at.session_state["review_claim_id"] = claim_id
-    at.run()
+    return at.run()
+
+
+def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store, open_page):
+    claim_id = _blind_setup(app_store)
+    at = _review_page(open_page, RAJ, claim_id)
     shown = " ".join(texts(at, "markdown")) + " ".join(texts(at, "text")) + " ".join(texts(at, "caption"))
     assert "Blind review" in shown
     assert "rita" not in shown and "Supported" not in shown and "in review" not in shown
@@ -400,20 +410,11 @@ def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store
     assert list(at.dataframe[0].value["who"]) == ["ada", "rita", "raj"]
 
 
-def test_adjudicators_and_single_review_projects_are_not_blinded(app_store, open_page):
-    seed_team(app_store)
-    claim_id = seed_claims(app_store)[0]
-    app_store.save_review(RITA, claim_id, "supported", "rita's reasons")
-    at = open_page("review", JUDY)
-    at.session_state["review_claim_id"] = claim_id
-    at.run()
-    assert "by **rita**" in " ".join(texts(at, "markdown"))
-
+def test_adjudicators_see_the_reviews_and_blind_review_can_be_turned_off(app_store, open_page):
+    claim_id = _blind_setup(app_store)
+    assert "by **rita**" in " ".join(texts(_review_page(open_page, JUDY, claim_id), "markdown"))
     app_store.set_setting(ADA, "blind_review", False)
-    at = open_page("review", RAJ)
-    at.session_state["review_claim_id"] = claim_id
-    at.run()
-    assert "by **rita**" in " ".join(texts(at, "markdown"))
+    assert "by **rita**" in " ".join(texts(_review_page(open_page, RAJ, claim_id), "markdown"))
 
 
 # --------------------------------------------------------------------------- single sign-on
