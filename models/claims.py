@@ -725,24 +725,22 @@ class ClaimBuilder:
         return round(min(0.99, max(0.01, score)), 3)
 
 
-def _left_edge(children: dict[int, list[int]], t: int) -> int:
-    best = t
-    stack = [t]
+def _subtree(children: dict[int, list[int]], t: int) -> list[int]:
+    """Token ``t`` and every token below it."""
+    out, stack = [], [t]
     while stack:
         x = stack.pop()
-        best = min(best, x)
+        out.append(x)
         stack.extend(children.get(x, ()))
-    return best
+    return out
+
+
+def _left_edge(children: dict[int, list[int]], t: int) -> int:
+    return min(_subtree(children, t))
 
 
 def _right_edge(children: dict[int, list[int]], t: int) -> int:
-    best = t
-    stack = [t]
-    while stack:
-        x = stack.pop()
-        best = max(best, x)
-        stack.extend(children.get(x, ()))
-    return best
+    return max(_subtree(children, t))
 
 
 def _within(items: Sequence[Any], starts: list[int], s: int, e: int) -> list[Any]:

@@ -10,13 +10,13 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from annotations.auth import Actor, local_actor
 from annotations.records import Claim, Document, claim_from_span
@@ -200,3 +200,24 @@ def article(store: Store, ann: Actor) -> StoredArticle:
                                       score=score, rule_id="test"))
     stored, _ = store.add_document(ann, document, claims)
     return StoredArticle(store, stored, claims)
+
+
+def _sent_statements(store: Store, run: Callable[[], object]) -> list[tuple[str, object]]:
+    seen: list[tuple[str, object]] = []
+
+    def record(conn: object, cursor: object, statement: str, parameters: object, context: object, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.fixture
+def sent_statements() -> Callable[[Store, Callable[[], object]], list[tuple[str, object]]]:
+    """``sent_statements(store, run)``: the SQL statements, with their parameters, that ``run()``
+    sends through the store."""
+    return _sent_statements

@@ -18,7 +18,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import event
 
 import models.docbin  # noqa: F401  (registers the "spacy" format)
 from annotations.auth import Actor
@@ -512,24 +511,10 @@ def test_the_store_filters_by_the_documented_rule(sample: Store) -> None:
 # ------------------------------------------------------------------------- what an export reads
 
 
-def statements(store: Store, run: Any) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-    return seen
-
-
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_only_the_formats_that_write_history_read_it(sample: Store, tmp_path: Path, fmt: str) -> None:
+def test_only_the_formats_that_write_history_read_it(sample: Store, tmp_path: Path, fmt: str, sent_statements) -> None:
     out = tmp_path / f"out{FORMATS[fmt].extension}"
-    sent = statements(sample, lambda: export(sample, fmt, out))
+    sent = [statement for statement, _ in sent_statements(sample, lambda: export(sample, fmt, out))]
     reads_history = any("FROM history" in statement for statement in sent)
     assert reads_history is (fmt in ("jsonl", "dataset"))
     assert FORMATS[fmt].uses_history is reads_history

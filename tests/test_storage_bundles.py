@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from annotations.auth import Actor
 from annotations.errors import PermissionDeniedError, ValidationError
@@ -168,30 +168,21 @@ def test_an_export_reads_one_snapshot(reviewed: StoredArticle, ann: Actor, revie
     assert (after[2].status, after[3].status) == ("settled", "in_review")
 
 
-def page_queries(store: Store, run: Any) -> list[tuple[str, Any]]:
-    """The statements (and parameters) of the claim pages ``run()`` sends to the database."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.lstrip().startswith("SELECT") and "FROM claims" in statement and "LIMIT" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-    return seen
+def page_queries(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The statements (and parameters) that read a page of claims."""
+    return [(statement, parameters) for statement, parameters in statements
+            if statement.lstrip().startswith("SELECT") and "FROM claims" in statement and "LIMIT" in statement]
 
 
 @pytest.mark.parametrize("flt", [ExportFilter(), ExportFilter(reviewed_only=False, claim_types=("risk",)),
                                  ExportFilter(verdicts=("risky",), reviewers=("rita",))],
                          ids=["default", "type", "verdict-reviewer"])
-def test_claims_are_paged_along_the_document_order_index(reviewed: StoredArticle, flt: ExportFilter) -> None:
+def test_claims_are_paged_along_the_document_order_index(reviewed: StoredArticle, flt: ExportFilter,
+                                                         sent_statements) -> None:
     """Each page seeks into the (document_id, start_offset, id) index and reads it in order: no
     sort, so a page costs the same at the end of a large table as at its start."""
     store = reviewed.store
-    queries = page_queries(store, lambda: list(store.iter_bundles(flt, batch_size=1)))
+    queries = page_queries(sent_statements(store, lambda: list(store.iter_bundles(flt, batch_size=1))))
     assert len(queries) >= 2  # the first page, and pages after a key
     with store.engine.connect() as conn:
         if store.backend == "postgresql":
