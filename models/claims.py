@@ -57,6 +57,8 @@ CONCESSIVE_MARKS = ("although", "though", "whereas", "while")
 # clauses whose words say less about the claim's type than the predicate's own words
 SUBORDINATE_DEPS = ("advcl", "relcl", "acl")
 CONDITIONAL_WORDS = ("if", "when", "unless")
+# Nouns that a denial turns into a denial of what they would show ("no evidence that it harms").
+EVIDENCE_WORDS = ("evidence", "proof", "data", "indication", "sign")
 LESSENING_WORDS = ("less", "lower", "fewer", "reduced", "decreased", "low", "lowered", "minimal", "minimum")
 
 
@@ -100,6 +102,7 @@ class _Ids:
         self.aux = strings.add("aux")
         self.acomp_attr = ids(("acomp", "attr"))
         self.no = ids(("no",))
+        self.evidence = ids(EVIDENCE_WORDS)
         self.to = strings.add("to")
         self.vb = strings.add("VB")
         self.negating = ids(NEGATING_GOVERNORS)
@@ -616,6 +619,13 @@ class ClaimBuilder:
             t = a.heads[t]
         return False
 
+    def _negated(self, a: _Arrays, t: int, children: dict[int, list[int]]) -> bool:
+        """Whether token ``t`` is denied: "no swelling", "is not painful", "isn't any evidence"."""
+        ids = self.ids
+        if any(a.deps[k] == ids.neg or a.lowers[k] in ids.no for k in children.get(t, ())):
+            return True
+        return a.deps[t] in ids.acomp_attr and any(a.deps[k] == ids.neg for k in children.get(a.heads[t], ()))
+
     def _conditional(self, rule_id: str) -> bool:
         rule = self.rules[rule_id]
         return bool(rule.when_labels or rule.when_quantities)
@@ -680,11 +690,8 @@ class ClaimBuilder:
                 if a.deps[first] != ids.conj or a.heads[first] == first:
                     break
                 first = a.heads[first]
-            for t in {tok, first}:
-                if any(a.deps[k] == ids.neg or a.lowers[k] in ids.no for k in children.get(t, ())):
-                    return rule.negated_label
-                if a.deps[t] in ids.acomp_attr and any(a.deps[k] == ids.neg for k in children.get(a.heads[t], ())):
-                    return rule.negated_label
+            if self._negated(a, tok, children) or self._negated(a, first, children):
+                return rule.negated_label
         t = tok
         steps = 0
         for _ in range(12):  # four steps up the tree; steps along a list ("x, y and z") are free
@@ -695,6 +702,8 @@ class ClaimBuilder:
             t = a.heads[t]
             if rule.negated_label and a.lowers[t] in ids.negating:
                 return rule.negated_label
+            if rule.negated_label and a.lemmas[t] in ids.evidence and self._negated(a, t, children):
+                return rule.negated_label  # "there is no evidence that it is harmful"
             if a.lowers[t] in reversers:
                 return rule.reversed_label
             if rule.reversed_label and any(a.lowers[k] in ids.lessening for k in children.get(t, ())):

@@ -112,6 +112,10 @@ def test_rule_families(nlp: Language, text: str, claim_type: str, rule_id: str) 
         ("A lack of calcium may result in osteoporosis.", "risk", "risk-term"),
         # harms a verb rules out are denied, whatever the parse does with the list
         ("The possibility of swelling, bruising, and irritation is excluded.", "safety", "risk-term"),
+        # so are harms that no evidence shows
+        ("There isn't much evidence that drinking green tea could be harmful.", "safety", "risk-term"),
+        ("There is no evidence that the cream causes cancer.", "safety", "risk-cause"),
+        ("There is evidence that the cream causes cancer.", "risk", "risk-cause"),
         # harms stated with a verb
         ("The oil can affect the liver.", "risk", "risk-affect-modal"),
         ("The cups can leave round marks.", "risk", "risk-leave-marks"),
