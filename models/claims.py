@@ -29,7 +29,7 @@ the tagger read as a clause ("Aloe extract"), or a bare report ("many people com
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
@@ -598,26 +598,13 @@ class ClaimBuilder:
         "a study involving 70 adults ..."), whose words say less about the claim's type than
         the predicate's own."""
         ids = self.ids
-        for _ in range(8):
-            if t == head or a.heads[t] == t:
-                return False
-            if a.deps[t] == ids.advcl:
-                return True
-            if a.deps[t] in ids.subordinate and a.deps[a.heads[t]] in ids.subject:
-                return True
-            t = a.heads[t]
-        return False
+        return any(a.deps[x] == ids.advcl or (a.deps[x] in ids.subordinate and a.deps[a.heads[x]] in ids.subject)
+                   for x in _up_to(a, t, head, 8))
 
     def _in_subject(self, a: _Arrays, t: int, head: int) -> bool:
         """Whether token ``t`` lies in the subject of the predicate: who took what, rather
         than what it did."""
-        for _ in range(12):
-            if t == head or a.heads[t] == t:
-                return False
-            if a.deps[t] in self.ids.subject:
-                return True
-            t = a.heads[t]
-        return False
+        return any(a.deps[x] in self.ids.subject for x in _up_to(a, t, head, 12))
 
     def _negated(self, a: _Arrays, t: int, children: dict[int, list[int]]) -> bool:
         """Whether token ``t`` is denied: "no swelling", "is not painful", "isn't any evidence"."""
@@ -732,6 +719,15 @@ class ClaimBuilder:
         if lead_in:
             score += sc["lead_in"]  # a list introduction: its items carry the claims
         return round(min(0.99, max(0.01, score)), 3)
+
+
+def _up_to(a: _Arrays, t: int, head: int, steps: int) -> Iterator[int]:
+    """Token ``t`` and its ancestors below ``head`` (at most ``steps`` of them; none past the root)."""
+    for _ in range(steps):
+        if t == head or a.heads[t] == t:
+            return
+        yield t
+        t = a.heads[t]
 
 
 def _subtree(children: dict[int, list[int]], t: int) -> list[int]:
