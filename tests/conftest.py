@@ -221,3 +221,14 @@ def sent_statements() -> Callable[[Store, Callable[[], object]], list[tuple[str,
     """``sent_statements(store, run)``: the SQL statements, with their parameters, that ``run()``
     sends through the store."""
     return _sent_statements
+
+
+def _open_nav_page(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
+
+
+@pytest.fixture
+def open_nav_page() -> Callable[..., None]:
+    """``open_nav_page(page, title)``: click a page in the sidebar navigation, the link named
+    exactly ``title`` (a page body may hold links with the same words: "Review the claims")."""
+    return _open_nav_page

@@ -116,7 +116,7 @@ def review_claim_x(page, verdict_label: str, rationale: str) -> None:
     expect(page.get_by_text("Saved your review of").first).to_be_visible(timeout=TIMEOUT)
 
 
-def test_two_reviewers_disagree_and_the_adjudicator_settles(browser, app_factory, tmp_path):
+def test_two_reviewers_disagree_and_the_adjudicator_settles(browser, app_factory, tmp_path, open_nav_page):
     db_url = f"sqlite:///{tmp_path / 'adjudication.db'}"
     claim_x = seed(db_url)
     app = app_factory(db_url)
@@ -135,7 +135,7 @@ def test_two_reviewers_disagree_and_the_adjudicator_settles(browser, app_factory
         assert store.claim_detail(claim_x).status == "disputed"
 
     sign_in(page, app.url, "judy")
-    page.get_by_role("link", name="Adjudicate").click()
+    open_nav_page(page, "Adjudicate")
     expect(page.get_by_role("heading", name="Adjudicate")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("mark").filter(has_text=CLAIM_X).first).to_be_visible(timeout=TIMEOUT)
     columns = page.locator('[data-testid="stColumn"]')

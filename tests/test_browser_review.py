@@ -49,7 +49,7 @@ def _show_reviewed_claim(page, claim_text: str) -> None:
     expect(page.locator("[class*='st-key-review_cite_identifier_'] input").first).to_have_value(DOI)
 
 
-def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path):
+def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path, open_nav_page):
     from playwright.sync_api import expect
 
     app = app_factory()
@@ -65,7 +65,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
         timeout=TIMEOUT)
 
     # Review: name, verdict, rationale, a DOI citation, save.
-    page.get_by_role("link", name="Review").click()
+    open_nav_page(page, "Review")
     _sign_in(page)
     claim_text = page.locator("mark.claim").first.inner_text()
     page.locator(".st-key-review_verdict").get_by_text("Unsupported", exact=True).click()
@@ -94,7 +94,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     _show_reviewed_claim(page, claim_text)
 
     # Export JSONL from the Export page and find the review in it.
-    page.get_by_role("link", name="Export").click()
+    open_nav_page(page, "Export")
     page.locator(".st-key-export_format").click()
     page.get_by_role("option", name=re.compile(r"^jsonl")).click()
     page.locator(".st-key-export_build button").click()
