@@ -62,7 +62,7 @@ def test_size_limit_comes_from_config(store, monkeypatch):
     at = _sources()
     assert any("up to **2 KB**" in c for c in _plain(at.main.caption))
     _paste(at, "x" * 3000)
-    assert any("is too large" in e and "the limit is 2.0 KB" in e for e in _plain(at.main.error))
+    assert any("is too large" in e and "the limit is 2 KB" in e for e in _plain(at.main.error))
     assert store.list_documents() == []
 
 

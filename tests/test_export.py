@@ -83,7 +83,7 @@ def test_unknown_format_lists_the_known_ones(sample: Store, tmp_path: Path) -> N
     [
         ("csv", {"label_by": "verdict"}, r"format 'csv' takes the options bom; got 'label_by'"),
         ("jsonl", {"bom": True}, r"format 'jsonl' takes the options \(none\); got 'bom'"),
-        ("csv", {"bom": "maybe"}, r"option 'bom' of format 'csv' must be true or false; got 'maybe'"),
+        ("csv", {"bom": "maybe"}, r"option 'bom' of format 'csv' must be on or off \(true/false, yes/no, 1/0\); got 'maybe'"),
         ("spacy", {"label_by": "colour"},
          r"option 'label_by' of format 'spacy' must be one of verdict, claim_type; got 'colour'"),
         ("parquet", {"row_group_size": 0}, r"option 'row_group_size' of format 'parquet' must be at least 1; got 0"),
