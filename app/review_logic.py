@@ -1,5 +1,5 @@
 """Plain functions behind the Review page: which claim to show, what a blind reviewer may see,
-saving one's own review, the span editor, and the claim's history.
+saving (and withdrawing) one's own review, the span editor, and the claim's history.
 
 No Streamlit here, so tests call these directly. What several pages draw (badges, the claim card,
 citations) lives in :mod:`app.views`.
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from annotations.auth import Actor
-from annotations.errors import StaleEditError, ValidationError
+from annotations.errors import NotFoundError, StaleEditError, ValidationError
 from annotations.records import Claim, Document, HistoryEntry, Review, claim_from_span, occurrences
 from annotations.storage import ClaimFilter, FinalVerdict, Store
 from annotations.vocab import VERDICT_LABELS, VERDICTS
@@ -101,6 +101,23 @@ def save_review_form(
     citations = citations_from_rows(rows)
     return store.save_review(actor, claim_id, verdict, rationale.strip(), citations,
                              expected_version=expected_version)
+
+
+def can_withdraw(own: Review | None, form_version: int | None) -> bool:
+    """Whether the page offers to withdraw the reviewer's own review: there is an active one, and
+    the form was filled from it (not from nothing, while another tab saved one)."""
+    return own is not None and not own.withdrawn and form_version is not None
+
+
+def withdraw_own_review(store: Store, actor: Actor, claim_id: str, expected_version: int | None = None) -> Review:
+    """Withdraw ``actor``'s own review of a claim: it is marked withdrawn, never deleted, the
+    history records it, and saving a review of the claim again restores it. ``expected_version``
+    is the version the reviewer saw (None: the stored one, for the command line); a newer stored
+    review raises StaleEditError."""
+    own = store.review_of(claim_id, actor.name)
+    if own is None:
+        raise NotFoundError(f"{actor.name} has no review of claim {claim_id} to withdraw")
+    return store.withdraw_review(actor, own.id, own.version if expected_version is None else expected_version)
 
 
 # ---------------------------------------------------------------------------- span editor

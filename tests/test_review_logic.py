@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from annotations.auth import Actor
-from annotations.errors import StaleEditError, ValidationError
+from annotations.errors import NotFoundError, StaleEditError, ValidationError
 from annotations.records import Citation, Document, HistoryEntry, Review, claim_from_span
 from annotations.storage import ClaimFilter
 from app import review_logic as logic
@@ -134,6 +134,50 @@ def test_a_save_replaces_the_version_the_form_was_filled_from(seeded, ann):
     assert logic.version_to_save_over(1, stale, overwrite=False) == 1  # saving again is still stale
     assert logic.version_to_save_over(1, stale, overwrite=True) == 2  # "Save mine over it"
     assert logic.version_to_save_over(1, StaleEditError("gone", current=None), overwrite=True) == 1
+
+
+# ----------------------------------------------------------------------------- withdrawing
+
+
+@pytest.mark.parametrize(
+    ("own", "form_version", "offered"),
+    [
+        (None, None, False),  # nothing to withdraw
+        (Review(claim_id="c", reviewer="ann", verdict="risky"), 1, True),
+        (Review(claim_id="c", reviewer="ann", verdict="risky", withdrawn=True, version=2), 2, False),
+        (Review(claim_id="c", reviewer="ann", verdict="risky"), None, False),  # saved in another tab meanwhile
+    ],
+)
+def test_withdrawing_is_offered_for_an_active_review_the_form_shows(own, form_version, offered):
+    assert logic.can_withdraw(own, form_version) is offered
+
+
+def test_withdraw_own_review_marks_it_and_the_history_says_so(seeded, ann):
+    store, _, claims = seeded
+    saved = store.save_review(ann, claims[0].id, "risky", "overstated")
+    withdrawn = logic.withdraw_own_review(store, ann, claims[0].id, saved.version)
+    assert (withdrawn.id, withdrawn.withdrawn, withdrawn.version) == (saved.id, True, 2)
+    assert store.review_of(claims[0].id, "ann").withdrawn
+    assert store.next_claim("ann").id == claims[0].id  # back in the queue
+    rows = logic.history_rows(store.history(claim_id=claims[0].id))
+    assert (rows[-1]["who"], rows[-1]["action"], rows[-1]["change"]) == ("ann", "review withdraw",
+                                                                        "withdrawn: False → True")
+    restored = logic.save_review_form(store, ann, claims[0].id, "supported", "", [], withdrawn.version)
+    assert (restored.withdrawn, restored.version) == (False, 3)
+
+
+def test_withdraw_own_review_refuses_a_stale_version_and_a_missing_review(seeded, ann):
+    store, _, claims = seeded
+    first = store.save_review(ann, claims[0].id, "risky")
+    store.save_review(ann, claims[0].id, "supported", "other tab", expected_version=first.version)
+    with pytest.raises(StaleEditError, match="you saw version 1, stored version 2 says 'supported'"):
+        logic.withdraw_own_review(store, ann, claims[0].id, first.version)
+    assert not store.review_of(claims[0].id, "ann").withdrawn
+    assert logic.withdraw_own_review(store, ann, claims[0].id).version == 3  # None: the stored version
+    with pytest.raises(NotFoundError, match=f"ann has no review of claim {claims[1].id} to withdraw"):
+        logic.withdraw_own_review(store, ann, claims[1].id)
+    with pytest.raises(ValidationError, match="is already withdrawn"):
+        logic.withdraw_own_review(store, ann, claims[0].id)
 
 
 # ---------------------------------------------------------------------------- span editor

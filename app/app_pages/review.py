@@ -4,7 +4,8 @@ citations. Saving moves to the next unreviewed claim by score.
 Session keys (besides the shared "review_claim_id"): ``review_form_for`` (the claim the form was
 filled for), ``review_base_version`` (the version of the reviewer's own review the form started
 from), ``review_span_version``, ``review_stale`` / ``review_span_stale`` (a StaleEditError to show),
-``review_add_reset`` (clear the add-claim form)."""
+``review_add_reset`` (clear the add-claim form), ``review_withdraw_asked`` (the claim whose review
+the reviewer asked to withdraw, until they confirm or cancel)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,7 @@ def _load_review_form(review: Review | None) -> None:
     set_citations("review_cite", review.citations if review else ())
     ss["review_base_version"] = review.version if review else None
     ss.pop("review_stale", None)
+    ss.pop("review_withdraw_asked", None)
 
 
 def _load_span_form(current: Claim) -> None:
@@ -132,6 +134,11 @@ def _load_span_form(current: Claim) -> None:
     ss["review_span_type"] = current.claim_type
     ss["review_span_version"] = current.version
     ss.pop("review_span_stale", None)
+
+
+def _ask_withdraw(claim_id: str | None) -> None:
+    """Ask to confirm withdrawing the review of ``claim_id`` (None: the question is gone)."""
+    ss["review_withdraw_asked"] = claim_id
 
 
 if ss.get("review_form_for") != claim.id or "review_rationale" not in ss:
@@ -300,3 +307,28 @@ with right, st.container(border=True, key="review_form"):
                                    + (" Here is the next claim." if moved else ""))
             st.rerun()
 
+    if logic.can_withdraw(own, ss.get("review_base_version")):
+        if ss.get("review_withdraw_asked") != claim.id:
+            st.button("Withdraw my review", key="review_withdraw", icon=":material/undo:", on_click=_ask_withdraw,
+                      args=(claim.id,), help="It stops counting; the history keeps it, and saving restores it")
+        else:
+            st.warning("Withdraw your review of this claim? It no longer counts towards the claim's status, "
+                       "agreement or final verdict. It is not deleted: the history keeps it, and saving a "
+                       "review of this claim again restores it.", icon=":material/undo:")
+            yes_col, no_col = st.columns(2)
+            confirm = yes_col.button("Yes, withdraw it", key="review_withdraw_confirm", type="primary")
+            no_col.button("Keep it", key="review_withdraw_cancel", on_click=_ask_withdraw, args=(None,))
+            if confirm:
+                try:
+                    logic.withdraw_own_review(store, who, claim.id, ss.get("review_base_version"))
+                except StaleEditError as exc:
+                    ss["review_stale"] = exc
+                    _ask_withdraw(None)
+                    st.rerun()
+                except AnnotatorError as exc:
+                    st.error(str(exc))
+                else:
+                    ss["review_form_for"] = None
+                    state.flash("success", f"Withdrew your review of “{md_escape(claim.text[:80])}”. The history "
+                                           "keeps it; saving a review of this claim again restores it.")
+                    st.rerun()
