@@ -20,7 +20,8 @@ SECOND = "Collagen drinks\n\nCollagen drinks remove wrinkles in 10 days and are 
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(tmp_path, monkeypatch, load_nlp_once):
+    """The app's store; the page extracts with the session's spaCy pipeline."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("CLAIMCHECK_DB", url)
     monkeypatch.setenv("CLAIMCHECK_DEMO", "0")

@@ -102,7 +102,7 @@ def test_python_m_app_help_as_a_process():
 # --------------------------------------------------------------------------- extract, ingest
 
 
-def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_path):
+def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_path, load_nlp_once):
     sources = {"green-tea": ARTICLE, "serum": SERUM}  # "doc" names a file without its extension
     for name, text in sources.items():
         (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -119,14 +119,14 @@ def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_pat
     assert "clears acne in two weeks" in texts
 
 
-def test_extract_refuses_a_missing_file(capsys, tmp_path):
+def test_extract_refuses_a_missing_file(capsys, tmp_path, load_nlp_once):
     code, out, err = run(capsys, "extract", str(tmp_path / "nowhere.txt"))
     assert code == 1
     assert out == ""
     assert "nowhere.txt" in err
 
 
-def test_ingest_then_claims_lists_ids(capsys, tmp_path, db):
+def test_ingest_then_claims_lists_ids(capsys, tmp_path, db, load_nlp_once):
     source = tmp_path / "green-tea.txt"
     source.write_text(ARTICLE, encoding="utf-8")
     code, out, err = run(capsys, "ingest", str(source), "--db", db)

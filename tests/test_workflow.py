@@ -22,13 +22,6 @@ ARTICLE = (
 TWICE = "Drink water. Drink water before meals to lose weight. Drink water."
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from models.pipeline import load_nlp
-
-    return load_nlp()
-
-
 # -------------------------------------------------------------------------------- ingest
 
 
