@@ -21,7 +21,7 @@ _hasher = PasswordHasher()
 PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"load", "review", "edit_claim"}),
     "adjudicator": frozenset({"load", "review", "edit_claim", "adjudicate"}),
-    "admin": frozenset({"load", "review", "edit_claim", "adjudicate", "manage", "withdraw_any"}),
+    "admin": frozenset({"load", "review", "edit_claim", "adjudicate", "manage", "withdraw_any", "withdraw_any_claim"}),
 }
 
 ACTION_NAMES = {
@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "adjudicate": "record final verdicts",
     "manage": "manage accounts and settings",
     "withdraw_any": "withdraw another reviewer's review",
+    "withdraw_any_claim": "withdraw a claim they did not add",
 }
 
 MIN_PASSWORD_LENGTH = 8

@@ -5,24 +5,24 @@ Records check themselves when built: a span with ``start >= end`` or a verdict o
 closed set is refused, and the message names what was expected and what arrived. Offsets are
 character offsets into ``Document.text``; there are no token indices here.
 
+Each record's dataclass fields are its one field list (see ``annotations.fields``):
 ``to_dict`` gives plain JSON-ready values; ``from_dict`` refuses unknown keys and names the
 allowed ones.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import re
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from annotations.errors import ValidationError
+from annotations.fields import LOGGED, Record, as_datetime, dict_maker
 from annotations.vocab import (
     CITATION_KINDS,
     CLAIM_ORIGINS,
@@ -32,8 +32,6 @@ from annotations.vocab import (
     ROLES,
     VERDICTS,
 )
-
-R = TypeVar("R", bound="Record")
 
 
 def new_id() -> str:
@@ -63,23 +61,6 @@ def _nonempty(field_name: str, value: object) -> None:
         raise ValidationError(f"{field_name} must be a non-empty string; got {value!r}")
 
 
-def _as_datetime(field_name: str, value: object) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, str):
-        try:
-            dt = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValidationError(
-                f"{field_name} must be an ISO 8601 timestamp; got {value!r}"
-            ) from None
-    else:
-        raise ValidationError(f"{field_name} must be a timestamp; got {value!r}")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
 def _span(start: object, end: object, length: int | None = None, what: str = "span") -> None:
     if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
         raise ValidationError(f"{what} offsets must be integers; got start={start!r}, end={end!r}")
@@ -87,93 +68,6 @@ def _span(start: object, end: object, length: int | None = None, what: str = "sp
         raise ValidationError(f"{what} must have 0 <= start < end; got start={start}, end={end}")
     if length is not None and end > length:
         raise ValidationError(f"{what} end {end} is past the end of the text ({length} characters)")
-
-
-class Record:
-    """Shared conversion helpers for the dataclass records below."""
-
-    _nested: ClassVar[dict[str, type]] = {}
-    _nested_lists: ClassVar[dict[str, type]] = {}
-    _datetimes: ClassVar[tuple[str, ...]] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if isinstance(value, Record):
-                value = value.to_dict()
-            elif isinstance(value, tuple) and value and isinstance(value[0], Record):
-                value = [v.to_dict() for v in value]
-            elif isinstance(value, tuple):
-                value = list(value)
-            elif isinstance(value, datetime):
-                value = value.isoformat()
-            out[f.name] = value
-        return out
-
-    @classmethod
-    def from_dict(cls: type[R], data: dict[str, Any]) -> R:
-        if not isinstance(data, dict):
-            raise ValidationError(f"{cls.__name__} must be an object; got {type(data).__name__}")
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValidationError(
-                f"unknown {cls.__name__} field(s) {', '.join(unknown)}; allowed: {', '.join(names)}"
-            )
-        kwargs = dict(data)
-        for name, nested in cls._nested.items():
-            if isinstance(kwargs.get(name), dict):
-                kwargs[name] = nested.from_dict(kwargs[name])  # type: ignore[attr-defined]
-        for name, nested in cls._nested_lists.items():
-            if name in kwargs and kwargs[name] is not None:
-                kwargs[name] = tuple(
-                    nested.from_dict(v) if isinstance(v, dict) else v  # type: ignore[attr-defined]
-                    for v in kwargs[name]
-                )
-        for name in cls._datetimes:
-            if kwargs.get(name) is not None:
-                kwargs[name] = _as_datetime(name, kwargs[name])
-        try:
-            return cls(**kwargs)
-        except TypeError as exc:  # a required field is missing
-            raise ValidationError(f"{cls.__name__}: {exc}") from None
-
-    def replace(self: R, **changes: Any) -> R:
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
-
-    @classmethod
-    def _from_row(cls: type[R], values: Iterable[Any]) -> R:
-        """A record rebuilt from ``values`` that ``annotations.storage`` stored itself, without
-        the checks of ``__post_init__``: they passed when the record was first built, and storage
-        writes only checked records. ``values`` holds every field in field order (as
-        ``dataclasses.fields`` lists them), each already in its record form (tuples, nested
-        records, timezone-aware datetimes); a missing or extra value raises ``ValueError``.
-
-        Only storage calls this, on rows it reads back; every record made from outside input
-        (forms, files, imports) is built the ordinary way and checked."""
-        build = _BUILDERS.get(cls) or _builder(cls)
-        return build(values)  # type: ignore[no-any-return]
-
-
-# One builder per record class (see Record._from_row).
-_BUILDERS: dict[type, Any] = {}
-
-
-def _builder(cls: type) -> Any:
-    """A function that makes a ``cls`` record from its field values in field order, setting each
-    slot directly: no ``__init__``, so no checks. Generated, like the ``__init__`` that
-    ``dataclasses`` writes, because a loop over the fields costs twice as much per record, and
-    storage reads hundreds of thousands of records in one export."""
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    env: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    env.update({f"set_{name}": cls.__dict__[name].__set__ for name in names})
-    lines = ["def build(values):", "    record = new(cls)", f"    {', '.join(f'v_{n}' for n in names)}, = values"]
-    lines += [f"    set_{name}(record, v_{name})" for name in names]
-    lines.append("    return record")
-    exec("\n".join(lines), env)  # noqa: S102  (the text is made of the class's own field names)
-    _BUILDERS[cls] = env["build"]
-    return env["build"]
 
 
 # --------------------------------------------------------------------------------- documents
@@ -209,7 +103,7 @@ class Document(Record):
             raise ValidationError(
                 f"content_hash does not match the text: expected {expected}, got {self.content_hash}"
             )
-        object.__setattr__(self, "added_at", _as_datetime("added_at", self.added_at))
+        object.__setattr__(self, "added_at", as_datetime("added_at", self.added_at))
 
 
 # ------------------------------------------------------------------------------------ claims
@@ -265,18 +159,6 @@ class Cues(Record):
             elif not isinstance(value, tuple):
                 raise ValidationError(f"cue {name} must be a list of strings; got {value!r}")
 
-    @property
-    def hedged(self) -> bool:
-        return bool(self.hedges)
-
-    @property
-    def absolute(self) -> bool:
-        return bool(self.absolutes)
-
-    @property
-    def negated(self) -> bool:
-        return bool(self.negations)
-
 
 @dataclass(frozen=True, slots=True)
 class Claim(Record):
@@ -284,19 +166,22 @@ class Claim(Record):
 
     ``sentence_start``/``sentence_end`` delimit the sentence (or list item) that holds the claim;
     ``context`` is the lead-in that gives a list item its meaning (the heading or the sentence
-    introducing the list), empty when the sentence stands on its own.
+    introducing the list), empty when the sentence stands on its own. ``withdrawn`` claims (see
+    ``Store.withdraw_claim``) leave the queues, lists and exports; their history stays.
+
+    The fields are in the order export rows write them (``CLAIM_ROW_KEYS``).
     """
 
     document_id: str
-    start: int
-    end: int
-    text: str
-    claim_type: str = "other"
-    score: float = 0.5
-    rule_id: str = ""
+    start: int = field(metadata=LOGGED)
+    end: int = field(metadata=LOGGED)
+    text: str = field(metadata=LOGGED)
     sentence_start: int | None = None
     sentence_end: int | None = None
     context: str = ""
+    claim_type: str = field(default="other", metadata=LOGGED)
+    score: float = field(default=0.5, metadata=LOGGED)
+    rule_id: str = field(default="", metadata=LOGGED)
     cues: Cues = field(default_factory=Cues)
     quantities: tuple[Quantity, ...] = ()
     origin: str = "pipeline"
@@ -304,8 +189,8 @@ class Claim(Record):
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime | None = None
-    version: int = 1
-    withdrawn: bool = False
+    version: int = field(default=1, metadata=LOGGED)
+    withdrawn: bool = field(default=False, metadata=LOGGED)
 
     _nested: ClassVar[dict[str, type]] = {"cues": Cues}
     _nested_lists: ClassVar[dict[str, type]] = {"quantities": Quantity}
@@ -335,9 +220,9 @@ class Claim(Record):
                 )
         if isinstance(self.quantities, list):
             object.__setattr__(self, "quantities", tuple(self.quantities))
-        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        object.__setattr__(self, "created_at", as_datetime("created_at", self.created_at))
         if self.updated_at is not None:
-            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+            object.__setattr__(self, "updated_at", as_datetime("updated_at", self.updated_at))
 
     def check_against(self, text: str) -> None:
         """Refuse a claim whose span does not hold its text in the document ``text``."""
@@ -361,11 +246,42 @@ class Claim(Record):
             return self.text
         return text[self.sentence_start : self.sentence_end]
 
+    def to_row(self, text: str) -> dict[str, Any]:
+        """The claim as an export row holds it (``CLAIM_ROW_KEYS``): its fields but the ids, which
+        the row carries, JSON-ready, with its sentence cut from the document ``text``."""
+        return _claim_row(self, self.sentence(text))
+
+    def moved(self, text: str, start: int, end: int) -> Claim:
+        """This claim over ``text[start:end]`` of its document ``text`` instead; a sentence that
+        no longer holds the span grows to hold it."""
+        _span(start, end, len(text), what="claim span")
+        sentence_start, sentence_end = self.sentence_start, self.sentence_end
+        if sentence_start is not None and sentence_end is not None:
+            sentence_start, sentence_end = min(sentence_start, start), max(sentence_end, end)
+        return self.replace(start=start, end=end, text=text[start:end], sentence_start=sentence_start,
+                            sentence_end=sentence_end)
+
+
+# The keys of a claim in an export row: its fields but the ids (the row carries them), with the
+# sentence (``Claim.sentence``) after the sentence span.
+CLAIM_ROW_KEYS: tuple[str, ...] = tuple(
+    key for name in Claim.field_names() if name not in ("id", "document_id")
+    for key in ((name, "sentence") if name == "sentence_end" else (name,))
+)
+_claim_row = dict_maker(Claim, CLAIM_ROW_KEYS, extras=("sentence",))
+
 
 def claim_from_span(document: Document, start: int, end: int, **fields: Any) -> Claim:
     """A Claim over ``document.text[start:end]``; the text is cut from the document."""
     _span(start, end, len(document.text), what="claim span")
     return Claim(document_id=document.id, start=start, end=end, text=document.text[start:end], **fields)
+
+
+def reviewer_claim(document_id: str, text: str, start: int, end: int, author: str, **fields: Any) -> Claim:
+    """A claim the pipeline missed, added by the reviewer ``author`` over ``text[start:end]`` of
+    the document ``text``: its origin and its rule id say "reviewer"."""
+    return Claim(document_id=document_id, start=start, end=end, text=text[start:end], rule_id="reviewer",
+                 origin="reviewer", created_by=author, **fields)
 
 
 def occurrences(text: str, needle: str) -> list[int]:
@@ -497,15 +413,15 @@ class Review(Record):
     review is marked withdrawn, not deleted."""
 
     claim_id: str
-    reviewer: str
-    verdict: str
-    rationale: str = ""
-    citations: tuple[Citation, ...] = ()
+    reviewer: str = field(metadata=LOGGED)
+    verdict: str = field(metadata=LOGGED)
+    rationale: str = field(default="", metadata=LOGGED)
+    citations: tuple[Citation, ...] = field(default=(), metadata=LOGGED)
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime | None = None
-    version: int = 1
-    withdrawn: bool = False
+    version: int = field(default=1, metadata=LOGGED)
+    withdrawn: bool = field(default=False, metadata=LOGGED)
 
     _nested_lists: ClassVar[dict[str, type]] = {"citations": Citation}
     _datetimes: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
@@ -517,9 +433,9 @@ class Review(Record):
         if not isinstance(self.rationale, str):
             raise ValidationError(f"rationale must be text; got {self.rationale!r}")
         object.__setattr__(self, "citations", _citations_tuple(self.citations))
-        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        object.__setattr__(self, "created_at", as_datetime("created_at", self.created_at))
         if self.updated_at is not None:
-            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+            object.__setattr__(self, "updated_at", as_datetime("updated_at", self.updated_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,14 +443,14 @@ class Verdict(Record):
     """An adjudicator's final verdict on a claim, with its own rationale and citations."""
 
     claim_id: str
-    adjudicator: str
-    verdict: str
-    rationale: str = ""
-    citations: tuple[Citation, ...] = ()
+    adjudicator: str = field(metadata=LOGGED)
+    verdict: str = field(metadata=LOGGED)
+    rationale: str = field(default="", metadata=LOGGED)
+    citations: tuple[Citation, ...] = field(default=(), metadata=LOGGED)
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime | None = None
-    version: int = 1
+    version: int = field(default=1, metadata=LOGGED)
 
     _nested_lists: ClassVar[dict[str, type]] = {"citations": Citation}
     _datetimes: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
@@ -546,9 +462,9 @@ class Verdict(Record):
         if not isinstance(self.rationale, str):
             raise ValidationError(f"rationale must be text; got {self.rationale!r}")
         object.__setattr__(self, "citations", _citations_tuple(self.citations))
-        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        object.__setattr__(self, "created_at", as_datetime("created_at", self.created_at))
         if self.updated_at is not None:
-            object.__setattr__(self, "updated_at", _as_datetime("updated_at", self.updated_at))
+            object.__setattr__(self, "updated_at", as_datetime("updated_at", self.updated_at))
 
 
 # ------------------------------------------------------------------------------ people, log
@@ -579,7 +495,7 @@ class User(Record):
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", check_user_name(self.name))
         _one_of("role", self.role, ROLES)
-        object.__setattr__(self, "created_at", _as_datetime("created_at", self.created_at))
+        object.__setattr__(self, "created_at", as_datetime("created_at", self.created_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,4 +519,4 @@ class HistoryEntry(Record):
     def __post_init__(self) -> None:
         _one_of("history entity", self.entity, HISTORY_ENTITIES)
         _nonempty("history action", self.action)
-        object.__setattr__(self, "at", _as_datetime("at", self.at))
+        object.__setattr__(self, "at", as_datetime("at", self.at))

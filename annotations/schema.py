@@ -2,6 +2,10 @@
 
 The migrations in ``annotations/migrations/versions`` create these tables; a test checks that
 a migrated database matches this metadata. Only ``annotations.storage`` queries them.
+
+A table's columns are keyed by the fields of the record it stores (``annotations.records``), so
+the storage mapping is derived from the record: a new record field needs a column here of the
+same name (and a migration), nothing in storage.
 """
 
 from __future__ import annotations
@@ -121,8 +125,9 @@ claims = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("document_id", String(36), ForeignKey("documents.id"), nullable=False),
-    Column("start_offset", Integer, nullable=False),
-    Column("end_offset", Integer, nullable=False),
+    # Keyed by the Claim fields they hold (``claims.c.start``), as every other column is named.
+    Column("start_offset", Integer, key="start", nullable=False),
+    Column("end_offset", Integer, key="end", nullable=False),
     Column("text", Text, nullable=False),
     Column("claim_type", String(32), nullable=False),
     Column("score", Float, nullable=False),
@@ -143,7 +148,7 @@ claims = Table(
     Column("review_count", Integer, nullable=False),
     # Document order: exports and Store.iter_claims page through claims by this key (keyset
     # pagination), and a document's claims are one range of it.
-    Index("ix_claims_document_id_start_offset_id", "document_id", "start_offset", "id"),
+    Index("ix_claims_document_id_start_offset_id", "document_id", "start", "id"),
     # The review queue walks this index from the top once per review count below
     # reviews_per_claim (Store.next_claim); progress counts open claims from it alone.
     Index("ix_claims_withdrawn_review_count_score_id", "withdrawn", "review_count", "score", "id"),

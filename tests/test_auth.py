@@ -40,6 +40,7 @@ MATRIX = [
     ("adjudicate", False, True, True),
     ("manage", False, False, True),
     ("withdraw_any", False, False, True),
+    ("withdraw_any_claim", False, False, True),
 ]
 
 
