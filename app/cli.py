@@ -146,20 +146,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if outcome.refused else 0
 
 
-def _claim_filter(args: argparse.Namespace) -> ClaimFilter:
-    return ClaimFilter(document_ids=tuple(args.document or ()), claim_types=tuple(args.type or ()),
-                       statuses=tuple(args.status or ()))
+def _document_ids(store: Store, args: argparse.Namespace) -> tuple[str, ...]:
+    """The ids of the documents ``--document`` names (by name, id or unique id prefix); one that
+    names no document is an error, not an empty answer."""
+    return tuple(dict.fromkeys(store.resolve_document_id(ref) for ref in args.document or ()))
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
     """Print stored claims as JSON Lines, each with its id."""
     store = _open_store(args)
+    flt = ClaimFilter(document_ids=_document_ids(store, args), claim_types=tuple(args.type or ()),
+                      statuses=tuple(args.status or ()))
     names = {d.id: d.name for d in store.list_documents()}
     rows = (
         {"id": c.id, "doc": names.get(c.document_id, c.document_id), "document_id": c.document_id,
          "start": c.start, "end": c.end, "text": c.text, "claim_type": c.claim_type, "score": round(c.score, 4),
          "rule_id": c.rule_id, "origin": c.origin, "version": c.version}
-        for c in store.iter_claims(_claim_filter(args))
+        for c in store.iter_claims(flt)
     )
     _print_jsonl(rows, sys.stdout)
     return 0
@@ -215,7 +218,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     flt = ExportFilter(
-        document_ids=tuple(args.document or ()), claim_types=tuple(args.type or ()),
+        document_ids=_document_ids(store, args), claim_types=tuple(args.type or ()),
         statuses=tuple(args.status or ()), verdicts=tuple(args.verdict or ()),
         reviewers=tuple(args.reviewer or ()), since=args.since, until=args.until,
         final_only=args.final_only, reviewed_only=not args.all_claims,
@@ -335,7 +338,8 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_claim_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--document", action="append", metavar="ID", help="only this document (repeatable)")
+    parser.add_argument("--document", action="append", metavar="NAME",
+                        help="only this document: its name, id or a unique id prefix (repeatable)")
     parser.add_argument("--type", action="append", choices=CLAIM_TYPES, help="only this claim type (repeatable)")
     parser.add_argument("--status", action="append", choices=CLAIM_STATUSES, help="only this status (repeatable)")
 

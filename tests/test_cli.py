@@ -143,6 +143,51 @@ def test_ingest_then_claims_lists_ids(capsys, tmp_path, db, load_nlp_once):
     assert (code, out) == (0, "already stored: green-tea\n")
 
 
+# ------------------------------------------------------------------------ --document NAME
+
+
+@pytest.fixture
+def two_documents(db, claim_ids) -> dict[str, str]:
+    """A second stored document beside the first: document name -> id."""
+    doc = Document(name="retinol-serum", text=SERUM)
+    start = SERUM.index("Applying retinol")
+    with Store.open(db) as store:
+        store.add_document(Actor("loader", "admin"), doc, [claim_from_span(doc, start, start + 53)])
+        return {d.name: d.id for d in store.list_documents()}
+
+
+def test_claims_document_takes_a_name_an_id_or_a_unique_id_prefix(capsys, db, two_documents):
+    serum_id = two_documents["retinol-serum"]
+    for ref in ("retinol-serum", serum_id, serum_id[:8]):
+        code, out, err = run(capsys, "claims", "--document", ref, "--db", db)
+        assert code == 0, err
+        assert [(row["doc"], row["document_id"]) for row in jsonl(out)] == [("retinol-serum", serum_id)], ref
+    code, out, _ = run(capsys, "claims", "--document", "green-tea.txt", "--document", "retinol-serum", "--db", db)
+    assert code == 0 and sorted(row["doc"] for row in jsonl(out)) == ["green-tea.txt", "green-tea.txt",
+                                                                     "retinol-serum"]
+
+
+@pytest.mark.parametrize("command", [["claims"], ["export", "--format", "csv", "--out", "x.csv"]])
+def test_a_document_filter_that_names_no_document_fails_with_a_message(capsys, db, two_documents, command,
+                                                                       tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *command, "--document", "green-coffee", "--db", db)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: no document named 'green-coffee' or with that id")
+    assert "'green-tea.txt'" in err and "'retinol-serum'" in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_id_prefix_shared_by_two_documents_is_ambiguous(capsys, db, claim_ids):
+    with Store.open(db) as store:
+        for name, doc_id in (("one", "abcdef01-0000-4000-8000-000000000000"),
+                             ("two", "abcdef02-0000-4000-8000-000000000000")):
+            store.add_document(Actor("loader", "admin"), Document(name=name, text=f"{name} {SERUM}", id=doc_id))
+    code, out, err = run(capsys, "claims", "--document", "abcdef0", "--db", db)
+    assert (code, out) == (1, "")
+    assert "abcdef01-0000-4000-8000-000000000000 (one)" in err and "abcdef02-0000-4000-8000-000000000000 (two)" in err
+
+
 # -------------------------------------------------------------------------------- review
 
 

@@ -95,6 +95,32 @@ class Claims(StoreBase):
         with self._read() as conn:
             return [DocumentSummary(**row._mapping) for row in conn.execute(query)]
 
+    def resolve_document_id(self, ref: str) -> str:
+        """A full document id from an id, a document name, or a unique prefix of an id (six or
+        more characters). Nothing matching raises NotFoundError naming some stored documents;
+        a name or prefix that fits several raises AmbiguousIdError listing them."""
+        ref = (ref or "").strip()
+        d = schema.documents
+        with self._read() as conn:
+            if conn.execute(select(d.c.id).where(d.c.id == ref)).first():
+                return ref
+            found = conn.execute(select(d.c.id, d.c.name).where(d.c.name == ref).order_by(d.c.id).limit(5)).all()
+            what = f"the name {ref!r} fits"
+            if not found and len(ref) >= MIN_ID_PREFIX:
+                found = conn.execute(select(d.c.id, d.c.name).where(d.c.id.startswith(ref, autoescape=True))
+                                     .order_by(d.c.id).limit(5)).all()
+                what = f"document id prefix {ref!r} matches"
+            known = [] if found else conn.execute(select(d.c.name).order_by(d.c.added_at, d.c.name).limit(6)).scalars().all()
+        if len(found) == 1:
+            return str(found[0].id)
+        if found:
+            listed = ", ".join(f"{row.id} ({row.name})" for row in found)
+            raise AmbiguousIdError(f"{what} several documents: {listed}; give the full id")
+        names = ", ".join(repr(name) for name in known[:5]) + (", ..." if len(known) > 5 else "")
+        raise NotFoundError(
+            f"no document named {ref!r} or with that id (an id prefix needs {MIN_ID_PREFIX}+ characters); "
+            + (f"stored documents include {names}" if known else "the store holds no documents"))
+
     # ---- claims
 
     def resolve_claim_id(self, ref: str) -> str:
