@@ -1,8 +1,16 @@
 """Gold claims and the matching rule of the annotation guidelines (pure Python, no spaCy).
 
-A gold file is tab-separated with the header ``doc must kind quote``: ``doc`` is the source
-file's name up to its first underscore, ``must`` is 1 for a claim an extractor must find,
-``kind`` a claim type and ``quote`` a verbatim substring of the source.
+A gold file is tab-separated with the header ``doc must kind quote``: ``doc`` names the source
+(:func:`doc_id`), ``must`` is 1 for a claim an extractor must find, ``kind`` a claim type and
+``quote`` a verbatim substring of the source text.
+
+One document-id rule serves the gold export, ``evaluate`` and ``extract``: a source's ``doc`` is
+its file name without the extension (``green_tea.md`` -> ``green_tea``), which is the name
+``ingest`` gives the document. Reading a gold file, a ``doc`` finds its source in a folder
+(:func:`find_source`) by that full stem, or else as the one stem it is a prefix of up to an
+underscore (``000`` finds ``000_29883c8ad7740660.txt``, as older gold files name their sources);
+a prefix that fits several files is an error naming them. Sources are read exactly as ``ingest``
+reads them (:func:`read_sources`): the same decoding, HTML and Markdown rendering.
 
 Matching (GUIDELINES): a predicted span *finds* a gold claim when it covers at least half of
 the quote's characters; a prediction is *correct* when it overlaps some gold claim of its
@@ -19,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from annotations.errors import ImportFormatError, ValidationError
-from annotations.vocab import CLAIM_TYPES
+from annotations.errors import AmbiguousIdError, ImportFormatError, NotFoundError, ValidationError
+from annotations.sources import DEFAULT_MAX_BYTES, load_path
+from annotations.vocab import CLAIM_TYPES, SOURCE_SUFFIXES
 
 HEADER = ("doc", "must", "kind", "quote")
 MAX_SPAN_CHARS = 400
@@ -36,8 +45,9 @@ class GoldClaim:
     quote: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.doc, str) or not self.doc.strip() or "_" in self.doc:
-            raise ValidationError(f"gold doc must be a file-name prefix without '_' (like '000'); got {self.doc!r}")
+        if not isinstance(self.doc, str) or not self.doc.strip() or any(c in self.doc for c in "\t\r\n"):
+            raise ValidationError(
+                f"gold doc must name a source file (its name without the extension, like 'green_tea'); got {self.doc!r}")
         if self.must not in (0, 1) or isinstance(self.must, bool):
             raise ValidationError(f"gold must is 0 or 1; got {self.must!r}")
         if self.kind not in CLAIM_TYPES:
@@ -62,10 +72,38 @@ class Prediction:
             raise ValidationError(f"a prediction needs 0 <= start < end; got start={self.start!r}, end={self.end!r}")
 
 
-def doc_id(file_name: str) -> str:
-    """The gold ``doc`` id of a source file: its name up to the first underscore (or its stem)."""
-    name = Path(file_name).name
-    return name.split("_", 1)[0] if "_" in name else Path(name).stem
+def doc_id(name: str) -> str:
+    """The gold ``doc`` id of a source file or stored document: its file name without a source
+    extension (``green_tea.md`` -> ``green_tea``; a document ``ingest`` loaded is named so already),
+    runs of whitespace made one space."""
+    path = Path(" ".join(name.split()))
+    return path.stem if path.suffix.lower() in SOURCE_SUFFIXES else path.name
+
+
+def find_source(sources_dir: str | Path, doc: str) -> Path:
+    """The source file of gold ``doc`` in ``sources_dir``: the file whose :func:`doc_id` is ``doc``,
+    else the one whose id starts with ``doc`` and an underscore. NotFoundError when there is none,
+    AmbiguousIdError naming the files when several fit."""
+    folder = Path(sources_dir)
+    if not folder.is_dir():
+        raise NotFoundError(f"the sources folder {str(folder)!r} does not exist")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES)
+    matches = [p for p in files if doc_id(p.name) == doc] or [p for p in files if doc_id(p.name).startswith(f"{doc}_")]
+    if not matches:
+        raise NotFoundError(f"no source for gold doc {doc!r} in {str(folder)!r}: expected {doc}.txt (or .md, "
+                            f".html...) or a file named {doc}_<name>")
+    if len(matches) > 1:
+        raise AmbiguousIdError(f"gold doc {doc!r} fits several sources in {str(folder)!r}: "
+                               f"{', '.join(p.name for p in matches)}; name one of them in full in the gold file")
+    return matches[0]
+
+
+def read_sources(gold: Iterable[GoldClaim], sources_dir: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, str]:
+    """The text of each gold doc's source (:func:`find_source`), read as ``ingest`` reads it:
+    decoded (UTF-8, else the detected encoding), HTML and Markdown rendered to text. A file
+    ``ingest`` would refuse raises its IngestError."""
+    return {doc: load_path(find_source(sources_dir, doc), max_bytes=max_bytes).text
+            for doc in dict.fromkeys(g.doc for g in gold)}
 
 
 # ---------------------------------------------------------------------------------- files

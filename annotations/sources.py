@@ -34,15 +34,14 @@ from lxml.etree import _Element
 
 from annotations.errors import IngestError, ValidationError
 from annotations.records import Document, check_http_url
+from annotations.vocab import HTML_SUFFIXES, SOURCE_SUFFIXES
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 """Files larger than this many bytes are refused unless a caller passes another limit."""
 
 MAX_BYTES_ENV = "CLAIMCHECK_MAX_BYTES"
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-HTML_SUFFIXES = (".html", ".htm")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+SUPPORTED_SUFFIXES = SOURCE_SUFFIXES
 
 PASTE_ORIGIN = "paste"
 UPLOAD_ORIGIN_PREFIX = "upload:"

@@ -34,6 +34,12 @@ CITATION_KIND_LABELS: dict[str, str] = {"doi": "DOI", "pmid": "PMID", "url": "UR
 
 ROLES: tuple[str, ...] = ("reviewer", "adjudicator", "admin")
 
+# The source files loaded: plain text, Markdown and HTML.
+TEXT_SUFFIXES: tuple[str, ...] = (".txt",)
+MARKDOWN_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
+HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm")
+SOURCE_SUFFIXES: tuple[str, ...] = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES
+
 # Who put a claim into the store.
 CLAIM_ORIGINS: tuple[str, ...] = ("pipeline", "reviewer", "import")
 

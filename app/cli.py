@@ -247,7 +247,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the extractor against a gold file (the dev_gold.tsv format)."""
     from models.evaluate import evaluate
 
-    report = evaluate(Path(args.gold), Path(args.sources), _load_nlp(args))
+    report = evaluate(Path(args.gold), Path(args.sources), _load_nlp(args), max_bytes=load_config().max_bytes)
     print(report.format(show_misses=args.show_misses))
     return 0
 

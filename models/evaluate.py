@@ -7,29 +7,18 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from annotations.errors import AnnotatorError, NotFoundError
-from annotations.gold import EvalReport, Prediction, read_gold, score_predictions
+from annotations.errors import AnnotatorError
+from annotations.gold import EvalReport, Prediction, read_gold, read_sources, score_predictions
+from annotations.sources import DEFAULT_MAX_BYTES
 from models.extract import extract_texts
 
 
-def find_source(sources_dir: str | Path, doc: str) -> Path:
-    """The file in ``sources_dir`` named ``<doc>_...`` or ``<doc>.txt``."""
-    folder = Path(sources_dir)
-    if not folder.is_dir():
-        raise NotFoundError(f"the sources folder {str(folder)!r} does not exist")
-    matches = sorted(p for p in folder.iterdir() if p.is_file() and (p.name.startswith(f"{doc}_") or p.name == f"{doc}.txt"))
-    if not matches:
-        raise NotFoundError(f"no source for gold doc {doc!r} in {str(folder)!r}: expected {doc}_<name> or {doc}.txt")
-    return matches[0]
-
-
-def evaluate(gold_path: str | Path, sources_dir: str | Path, nlp: Language) -> EvalReport:
-    """Extract from the sources the gold file refers to and score with the GUIDELINES rule."""
+def evaluate(gold_path: str | Path, sources_dir: str | Path, nlp: Language, *,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> EvalReport:
+    """Extract from the sources the gold file refers to, read as ``ingest`` reads them
+    (:func:`annotations.gold.read_sources`), and score with the GUIDELINES rule."""
     gold = read_gold(gold_path)
-    texts = {}
-    for doc in dict.fromkeys(g.doc for g in gold):
-        with open(find_source(sources_dir, doc), encoding="utf-8") as handle:
-            texts[doc] = handle.read()
+    texts = read_sources(gold, sources_dir, max_bytes=max_bytes)
     predictions = [
         Prediction(doc, c.start, c.end, c.claim_type, c.score, c.text)
         for doc, found in extract_texts(nlp, texts.items())

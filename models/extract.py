@@ -17,19 +17,18 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
-from pathlib import PurePath
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from annotations.gold import doc_id
 from annotations.records import Claim, Cues, Document, Quantity, claim_from_span
 from models.claims import layout_rows
 from models.components import CLAIM_INFO_KEY, CLAIM_KEY, LAYOUT_KEY, TEXT_KEY, doc_text
 from models.layout import analyse, chunks, shifted
 
 DEFAULT_BATCH_SIZE = 128
-_SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +227,10 @@ def extract_document(nlp: Language, document: Document) -> list[Claim]:
 
 
 def candidate_json(doc_name: str, cand: Candidate) -> dict[str, Any]:
-    """The JSON object the ``extract`` command prints for one candidate."""
-    path = PurePath(doc_name)
-    doc = path.stem if path.suffix.lower() in _SOURCE_SUFFIXES else path.name
+    """The JSON object the ``extract`` command prints for one candidate; ``doc`` is the gold id
+    of the document (:func:`annotations.gold.doc_id`), as ``evaluate`` and the gold export name it."""
     return {
-        "doc": doc,
+        "doc": doc_id(doc_name),
         "start": cand.start,
         "end": cand.end,
         "text": cand.text,

@@ -346,12 +346,12 @@ def test_gold_tsv_holds_accepted_and_reviewer_added_claims(sample: Store, tmp_pa
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert list(rows[0]) == ["doc", "must", "kind", "quote"]
     assert [(r["doc"], r["must"], r["kind"], r["quote"]) for r in rows] == [
-        ("001", "1", "efficacy", "Taking 300 mg of magnesium glycinate an hour before bed cures insomnia in most adults"),
-        ("001", "1", "safety", "Magnesium is completely safe at any dose"),
-        ("001", "1", "contraindication",
+        ("001_magnesium-sleep", "1", "efficacy", "Taking 300 mg of magnesium glycinate an hour before bed cures insomnia in most adults"),
+        ("001_magnesium-sleep", "1", "safety", "Magnesium is completely safe at any dose"),
+        ("001_magnesium-sleep", "1", "contraindication",
          "People with kidney disease should not take magnesium supplements without medical advice"),
-        ("002", "1", "mechanism", "It also detoxifies the lymphatic system"),
-        ("002", "1", "advice", "Skip irritated or broken skin"),  # added by a reviewer, not settled yet
+        ("002_dry-brushing", "1", "mechanism", "It also detoxifies the lymphatic system"),
+        ("002_dry-brushing", "1", "advice", "Skip irritated or broken skin"),  # added by a reviewer, not settled yet
     ]
     assert summary.n_records == 5
 

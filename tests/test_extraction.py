@@ -17,7 +17,7 @@ import models.pipeline
 from annotations.errors import ModelNotInstalledError, NotFoundError, ValidationError
 from annotations.records import Document, Quantity
 from models.components import CLAIM_KEY, longest_matches
-from models.evaluate import evaluate, find_source
+from models.evaluate import evaluate
 from models.extract import Candidate, candidate_json, extract_document, extract_texts
 from models.rules import load_rules, parse_rule
 
@@ -479,8 +479,24 @@ def test_evaluate_reads_the_sources_the_gold_names(nlp: Language, tmp_path: Path
                     encoding="utf-8")
     report = evaluate(gold, sources, nlp)
     assert (report.must_recall, report.precision, report.type_accuracy) == (1.0, 1.0, 1.0)
+    gold.write_text("doc\tmust\tkind\tquote\n901\t1\tsafety\tThe mask is painless\n", encoding="utf-8")
     with pytest.raises(NotFoundError, match="no source for gold doc '901'"):
-        find_source(sources, "901")
+        evaluate(gold, sources, nlp)
+
+
+def test_evaluate_reads_a_cp1252_source_that_ingest_accepts(nlp: Language, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "green_coffee.txt").write_bytes(
+        "Green coffee \u2013 the caf\u00e9 favourite\n\nGreen coffee extract burns belly fat in two weeks.\n"
+        .encode("cp1252"))
+    (sources / "green_tea.txt").write_text("Green tea\n\nGreen tea protects the teeth from decay.\n",
+                                           encoding="utf-8")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("doc\tmust\tkind\tquote\ngreen_coffee\t1\tefficacy\tGreen coffee extract burns belly fat\n"
+                    "green_tea\t1\tefficacy\tGreen tea protects the teeth from decay\n", encoding="utf-8")
+    report = evaluate(gold, sources, nlp)
+    assert (report.n_gold, report.found_must) == (2, 2)
 
 
 # -------------------------------------------------------------- the shared source texts

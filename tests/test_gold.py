@@ -1,4 +1,5 @@
-"""Gold files and the GUIDELINES matching rule, on toy data (pure Python, no spaCy)."""
+"""Gold files, the document-id rule and the GUIDELINES matching rule, on toy data (pure Python, no
+spaCy)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from annotations.errors import ImportFormatError, ValidationError
+from annotations.auth import Actor
+from annotations.errors import AmbiguousIdError, ImportFormatError, NotFoundError, ValidationError
+from annotations.export import export
 from annotations.gold import (
     GoldClaim,
     Prediction,
     correct,
     doc_id,
+    find_source,
     finds,
     locate,
     read_gold,
+    read_sources,
     score_predictions,
     to_tsv,
     write_gold,
 )
+from annotations.records import claim_from_span
+from annotations.sources import load_path
+from annotations.storage import Store
 
 TEXT = "Tea is warm. The cream removes wrinkles in a week. It is painless. Prices vary a lot."
 G_REMOVES = GoldClaim("900", 1, "efficacy", "The cream removes wrinkles in a week")
@@ -63,7 +71,7 @@ def test_read_write_round_trip(tmp_path: Path) -> None:
         ("doc\tmust\tkind\tquote\n900\t1\tsafety\tok\n900\tyes\tsafety\tok\n", r"line 3: must is 0 or 1; got 'yes'"),
         ("doc\tmust\tkind\tquote\n900\t1\thealth\tok\n", r"line 2: gold kind must be one of efficacy, .*; got 'health'"),
         ("doc\tmust\tkind\tquote\n900\t0\tother\t \n", r"line 2: gold quote must be non-empty"),
-        ("doc\tmust\tkind\tquote\n9_00\t0\tother\tok\n", r"line 2: gold doc must be a file-name prefix"),
+        ("doc\tmust\tkind\tquote\n \t0\tother\tok\n", r"line 2: gold doc must name a source file"),
     ],
 )
 def test_read_gold_errors_name_the_line(tmp_path: Path, content: str, message: str) -> None:
@@ -82,9 +90,73 @@ def test_locate_and_its_error() -> None:
         locate(GoldClaim("900", 1, "other", "not there"), TEXT)
 
 
-@pytest.mark.parametrize(("name", "doc"), [("000_29883c8ad.txt", "000"), ("101_collagen_x.txt", "101"), ("777.txt", "777")])
-def test_doc_id(name: str, doc: str) -> None:
+@pytest.mark.parametrize(("name", "doc"), [
+    ("000_29883c8ad.txt", "000_29883c8ad"), ("green_tea.md", "green_tea"), ("green_coffee.HTML", "green_coffee"),
+    ("777.txt", "777"), ("green_tea", "green_tea"), ("notes v1.2", "notes v1.2"), ("a\tpasted  name", "a pasted name"),
+])
+def test_doc_id_is_the_whole_name_without_a_source_extension(name: str, doc: str) -> None:
     assert doc_id(name) == doc
+
+
+# -------------------------------------------------------------------- finding the sources
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "green_tea.txt").write_text("Green tea calms the mind. It protects teeth.\n", encoding="utf-8")
+    (folder / "green_coffee.txt").write_bytes("Green coffee burns fat \u2013 caf\u00e9 lovers say so.\n".encode("cp1252"))
+    (folder / "000_29883c8ad7740660.txt").write_text("Toy article. The mask is painless.\n", encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    return folder
+
+
+@pytest.mark.parametrize(("doc", "file"), [
+    ("green_tea", "green_tea.txt"), ("green_coffee", "green_coffee.txt"),
+    ("000", "000_29883c8ad7740660.txt"), ("000_29883c8ad7740660", "000_29883c8ad7740660.txt"),
+])
+def test_a_gold_doc_finds_its_source_by_the_whole_stem_or_a_prefix_up_to_an_underscore(
+        sources: Path, doc: str, file: str) -> None:
+    assert find_source(sources, doc).name == file
+
+
+def test_a_gold_doc_that_fits_two_sources_is_an_error_naming_them(sources: Path) -> None:
+    with pytest.raises(AmbiguousIdError, match="gold doc 'green' fits several sources .*: green_coffee.txt, green_tea.txt"):
+        find_source(sources, "green")
+    with pytest.raises(NotFoundError, match="no source for gold doc 'notes'"):
+        find_source(sources, "notes")
+
+
+def test_sources_are_read_as_ingest_reads_them(sources: Path) -> None:
+    (sources / "page.html").write_text(
+        "<html><head><title>Page</title></head><body><article><p>Aloe heals burns overnight &amp; for good."
+        "</p></article></body></html>", encoding="utf-8")
+    gold = [GoldClaim("green_coffee", 1, "efficacy", "Green coffee burns fat"), GoldClaim("page", 1, "efficacy", "Aloe")]
+    texts = read_sources(gold, sources)
+    assert texts == {doc: load_path(find_source(sources, doc)).text for doc in ("green_coffee", "page")}
+    assert "caf\u00e9" in texts["green_coffee"] and "&amp;" not in texts["page"] and "<p>" not in texts["page"]
+
+
+def test_gold_export_and_evaluation_keep_two_documents_apart(sources: Path, tmp_path: Path) -> None:
+    """green_tea and green_coffee were once both doc "green": every claim of one was looked up in
+    the text of the other."""
+    store = Store.open("sqlite://")
+    admin = Actor("ann", "admin")
+    wanted = {"green_tea": "It protects teeth", "green_coffee": "Green coffee burns fat"}
+    for name, quote in wanted.items():
+        document = load_path(sources / f"{name}.txt")
+        start = document.text.index(quote)
+        claim = claim_from_span(document, start, start + len(quote), claim_type="efficacy")
+        store.add_document(admin, document, [claim])
+        store.save_verdict(admin, claim.id, "supported")
+    export(store, "gold", tmp_path / "gold.tsv")
+    gold = read_gold(tmp_path / "gold.tsv")
+    assert sorted((g.doc, g.quote) for g in gold) == sorted(wanted.items())
+    texts = read_sources(gold, sources)
+    predictions = [Prediction(g.doc, *locate(g, texts[g.doc]), "efficacy") for g in gold]
+    report = score_predictions(gold, predictions, texts)
+    assert (report.recall, report.precision) == (1.0, 1.0)
 
 
 def test_finding_needs_half_of_the_quote() -> None:

@@ -7,8 +7,8 @@ reviewers accepted them as claims, whatever their truth), and claims a reviewer 
 unless their final verdict is ``not_a_claim``. Claims judged ``not_a_claim`` are left out, and so
 are pipeline claims without a final verdict. Every gold claim gets ``must = 1``.
 
-``doc`` is the document name up to its first underscore (``000_29883c.txt`` -> ``000``; the stem
-when there is none); ``kind`` is the claim type; ``quote`` the claim text as it stands in the
+``doc`` is the document's gold id (``annotations.gold.doc_id``: its name without a source
+extension, so ``green_tea`` and ``green_coffee`` stay apart); ``kind`` is the claim type; ``quote`` the claim text as it stands in the
 document. The format holds one claim per line, so a claim whose text spans a line break or holds
 a tab cannot be written and is left out (the export summary counts it).
 """
