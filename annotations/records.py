@@ -176,14 +176,14 @@ class Claim(Record):
     start: int = field(metadata=LOGGED)
     end: int = field(metadata=LOGGED)
     text: str = field(metadata=LOGGED)
-    sentence_start: int | None = None
-    sentence_end: int | None = None
+    sentence_start: int | None = field(default=None, metadata=LOGGED)
+    sentence_end: int | None = field(default=None, metadata=LOGGED)
     context: str = ""
     claim_type: str = field(default="other", metadata=LOGGED)
     score: float = field(default=0.5, metadata=LOGGED)
     rule_id: str = field(default="", metadata=LOGGED)
-    cues: Cues = field(default_factory=Cues)
-    quantities: tuple[Quantity, ...] = ()
+    cues: Cues = field(default_factory=Cues, metadata=LOGGED)
+    quantities: tuple[Quantity, ...] = field(default=(), metadata=LOGGED)
     origin: str = "pipeline"
     created_by: str = "pipeline"
     id: str = field(default_factory=new_id)
@@ -252,14 +252,24 @@ class Claim(Record):
         return _claim_row(self, self.sentence(text))
 
     def moved(self, text: str, start: int, end: int) -> Claim:
-        """This claim over ``text[start:end]`` of its document ``text`` instead; a sentence that
-        no longer holds the span grows to hold it."""
+        """This claim over ``text[start:end]`` of its document ``text`` instead: a sentence that
+        no longer holds the span grows to hold it, and the quantities and cue words left outside
+        it are dropped. What the new span holds that the old did not is the pipeline's to find
+        (``models.extract.span_facts``; ``Store.update_claim`` takes it)."""
         _span(start, end, len(text), what="claim span")
         sentence_start, sentence_end = self.sentence_start, self.sentence_end
         if sentence_start is not None and sentence_end is not None:
             sentence_start, sentence_end = min(sentence_start, start), max(sentence_end, end)
-        return self.replace(start=start, end=end, text=text[start:end], sentence_start=sentence_start,
-                            sentence_end=sentence_end)
+        new_text = text[start:end]
+        words = {w.lower() for w in re.findall(r"\w+(?:['’]\w+)*", new_text)}
+
+        def kept(cues: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(c for c in cues if all(w.lower() in words for w in re.findall(r"\w+(?:['’]\w+)*", c)))
+
+        cues = Cues(kept(self.cues.hedges), kept(self.cues.absolutes), kept(self.cues.negations))
+        quantities = tuple(q for q in self.quantities if not q.end or (start <= q.start and q.end <= end))
+        return self.replace(start=start, end=end, text=new_text, sentence_start=sentence_start,
+                            sentence_end=sentence_end, cues=cues, quantities=quantities)
 
 
 # The keys of a claim in an export row: its fields but the ids (the row carries them), with the

@@ -16,6 +16,7 @@ from annotations.records import Claim, Document, HistoryEntry, Review, claim_fro
 from annotations.storage import ClaimFilter, FinalVerdict, Store
 from annotations.vocab import VERDICT_LABELS, VERDICTS
 from app.views import citations_from_rows, md_escape, verdict_badge, when
+from app.workflow import span_analyser
 
 # --------------------------------------------------------------------------- choosing a claim
 
@@ -169,13 +170,15 @@ def span_to_save(
 
 def save_claim_edit(
     store: Store, actor: Actor, claim_id: str, expected_version: int, button: str,
-    text_span: tuple[int, int] | None, offsets_span: tuple[int, int] | None, claim_type: str,
+    text_span: tuple[int, int] | None, offsets_span: tuple[int, int] | None, claim_type: str, *, nlp=None,
 ) -> Claim:
     """Save what the span editor's ``button`` saves, with the claim type chosen; StaleEditError
-    when the claim changed since ``expected_version``."""
+    when the claim changed since ``expected_version``. Given the pipeline ``nlp``, the claim's
+    cues, quantities and sentence are found again for its span (the history keeps the old ones)."""
     span = span_to_save(button, text_span, offsets_span)
     return store.update_claim(actor, claim_id, expected_version, start=span[0] if span else None,
-                              end=span[1] if span else None, claim_type=claim_type)
+                              end=span[1] if span else None, claim_type=claim_type,
+                              reanalyse=span_analyser(nlp))
 
 
 # --------------------------------------------------------------------------------- history
@@ -184,6 +187,11 @@ def save_claim_edit(
 def _short(key: str, value: Any) -> str:
     if key == "citations" and isinstance(value, list):
         return f"{len(value)} citation(s)"
+    if key == "cues" and isinstance(value, dict):
+        words = [f"{kind} {', '.join(map(str, found))}" for kind, found in value.items() if found]
+        return "; ".join(words) if words else "none"
+    if key == "quantities" and isinstance(value, list):
+        return ", ".join(repr(q.get("text", "")) for q in value if isinstance(q, dict)) or "none"
     if isinstance(value, str):
         return repr(value if len(value) <= 60 else value[:57] + "…")
     return str(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from annotations.agreement import AgreementReport, Rating, compute_agreement
@@ -13,7 +14,8 @@ from annotations.errors import IngestError, ValidationError
 from annotations.records import Claim, Document, occurrences
 from annotations.sources import LoadResult, load_paths
 from annotations.storage import Store
-from models.extract import extract_document
+from annotations.storage.claims import SpanAnalyser
+from models.extract import extract_document, span_facts
 
 
 @dataclass
@@ -64,12 +66,19 @@ def seed_demo_corpus(store: Store, actor: Actor, nlp, folder: Path) -> IngestOut
     return ingest(store, actor, nlp, load_paths([folder]))
 
 
+def span_analyser(nlp) -> SpanAnalyser | None:
+    """What the store calls to find the cues, quantities and sentence of a span a reviewer set
+    (``models.extract.span_facts`` with the pipeline ``nlp``); None without a pipeline."""
+    return None if nlp is None else partial(span_facts, nlp)
+
+
 def add_claim_by_text(
     store: Store, actor: Actor, document_id: str, text: str, *, occurrence: int = 0,
-    claim_type: str = "other",
+    claim_type: str = "other", nlp=None,
 ) -> Claim:
     """Add a claim the pipeline missed. ``text`` must occur verbatim in the document; with
-    several occurrences, ``occurrence`` (0-based) says which one."""
+    several occurrences, ``occurrence`` (0-based) says which one. Given the pipeline ``nlp``, the
+    claim gets the cues, quantities and sentence it finds there."""
     document = store.get_document(document_id)
     starts = occurrences(document.text, text)
     if not starts:
@@ -80,7 +89,8 @@ def add_claim_by_text(
             f"{len(starts) - 1}; got {occurrence}"
         )
     start = starts[occurrence]
-    return store.add_claim(actor, document.id, start, start + len(text), claim_type=claim_type)
+    return store.add_claim(actor, document.id, start, start + len(text), claim_type=claim_type,
+                           reanalyse=span_analyser(nlp))
 
 
 def occurrence_contexts(document: Document, text: str, width: int = 40) -> list[str]:

@@ -175,6 +175,17 @@ def among(column: np.ndarray, values: Iterable[int]) -> np.ndarray:
     return mask
 
 
+def collect_cues(found: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Cue words by kind (``hedges``, ``absolutes``, ``negations``) from ``(kind, text)`` pairs in
+    text order, where kind is a ``claim_cues`` label; each word once, whatever its case."""
+    cue_words: dict[str, list[str]] = {"hedges": [], "absolutes": [], "negations": []}
+    for kind, text in found:
+        bucket = cue_words[f"{kind}s" if kind != "negation" else "negations"]
+        if text.lower() not in (w.lower() for w in bucket):
+            bucket.append(text)
+    return cue_words
+
+
 def sentence_bounds(doc: Doc, sent_starts: list[int]) -> list[tuple[int, int]]:
     """The token ranges of the sentences as ``doc.sents`` gives them, read off the Doc's
     ``SENT_START`` column (no Span is made per sentence); the whole Doc when it has no
@@ -545,12 +556,8 @@ class ClaimBuilder:
             strength = totals[claim_type]
         else:
             claim_type, rule_id, strength = "other", "clause", 0.0
-        cue_words: dict[str, list[str]] = {"hedges": [], "absolutes": [], "negations": []}
-        for c_start, c_end, kind in cues:
-            text = a.text[a.idx[c_start] : a.idx[c_end - 1] + a.length[c_end - 1]]
-            bucket = cue_words[f"{kind}s" if kind != "negation" else "negations"]
-            if text.lower() not in (w.lower() for w in bucket):
-                bucket.append(text)
+        cue_words = collect_cues((kind, a.text[a.idx[c_start] : a.idx[c_end - 1] + a.length[c_end - 1]])
+                                 for c_start, c_end, kind in cues)
         consequence = claim_type == "advice" and any(label in self.scoring["consequence_labels"] for label in totals)
         score = self._score(claim_type, strength, cue_words, bool(q_index), has_verb, a.lowers[s] in ids.conditional,
                             consequence, line.lead_in and clause_end >= line.content_end - 2)

@@ -19,13 +19,23 @@ from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from annotations.gold import doc_id
 from annotations.records import Claim, Cues, Document, Quantity, claim_from_span
-from models.claims import layout_rows
-from models.components import CLAIM_INFO_KEY, CLAIM_KEY, LAYOUT_KEY, TEXT_KEY, doc_text
+from models.claims import collect_cues, layout_rows, sentence_bounds
+from models.components import (
+    CLAIM_INFO_KEY,
+    CLAIM_KEY,
+    CUE_KEY,
+    LAYOUT_KEY,
+    QUANTITY_INFO_KEY,
+    QUANTITY_KEY,
+    TEXT_KEY,
+    doc_text,
+)
 from models.layout import analyse, chunks, shifted
 
 DEFAULT_BATCH_SIZE = 128
@@ -224,6 +234,38 @@ def extract_document(nlp: Language, document: Document) -> list[Claim]:
                 )
             )
     return claims
+
+
+def span_facts(nlp: Language, text: str, start: int, end: int) -> dict[str, Any]:
+    """What the pipeline finds in ``text[start:end]`` of a document ``text``, for a span a reviewer
+    set: the cue words and quantities inside it and the sentence holding it, as the Claim fields
+    ``cues``, ``quantities``, ``sentence_start`` and ``sentence_end``. The paragraph (with its list
+    lead-in) around the span is parsed again, as extraction parses it."""
+    lines = analyse(text)
+    lo = max((line.start for line in lines if line.start <= start), default=0)
+    hi = min((line.end for line in lines if line.end >= end), default=len(text))
+    for c_start, c_end in chunks(lines):
+        if c_start < hi and c_end > lo:
+            lo, hi = min(lo, c_start), max(hi, c_end)
+    doc, _ = next(nlp.pipe(_docs(nlp, [(text[lo:hi], lo, layout_rows(shifted(lines, lo, hi)))]), as_tuples=True))
+    inside = [span for span in doc.spans.get(CUE_KEY, []) if start <= span.start_char + lo and span.end_char + lo <= end]
+    cues = collect_cues((span.label_, span.text) for span in inside)
+    q_info = doc.user_data.get(QUANTITY_INFO_KEY, {})
+    quantities = []
+    for q in doc.spans.get(QUANTITY_KEY, []):
+        low, high, unit = q_info.get(f"{q.start_char}:{q.end_char}", [None, None, ""])
+        if start <= q.start_char + lo and q.end_char + lo <= end and (low is not None or high is not None):
+            quantities.append(Quantity(q.text, q.label_, low, high, unit or "", q.start_char + lo, q.end_char + lo))
+    sentence_start, sentence_end = start, end
+    for s, e in sentence_bounds(doc, doc.to_array([SENT_START]).ravel().tolist()):
+        words = [t for t in doc[s:e] if not t.is_space]
+        while len(words) > 1 and words[-1].is_punct:  # as extraction trims a sentence
+            words.pop()
+        if words and words[0].idx + lo < end and words[-1].idx + len(words[-1]) + lo > start:
+            sentence_start = min(sentence_start, words[0].idx + lo)
+            sentence_end = max(sentence_end, words[-1].idx + len(words[-1]) + lo)
+    return {"cues": Cues(tuple(cues["hedges"]), tuple(cues["absolutes"]), tuple(cues["negations"])),
+            "quantities": tuple(quantities), "sentence_start": sentence_start, "sentence_end": sentence_end}
 
 
 def candidate_json(doc_name: str, cand: Candidate) -> dict[str, Any]:

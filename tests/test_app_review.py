@@ -323,7 +323,7 @@ def test_other_reviews_status_and_history_are_shown(seeded):
 # ------------------------------------------------------------------------ claims by reviewers
 
 
-def test_add_missed_claim_choosing_the_occurrence(seeded):
+def test_add_missed_claim_choosing_the_occurrence(seeded, load_nlp_once):
     store, doc, claims = seeded
     at = _open()
     at.text_area(key="review_add_text").input("heals acne").run()
@@ -336,6 +336,7 @@ def test_add_missed_claim_choosing_the_occurrence(seeded):
     added = [c for c in store.list_claims() if c.origin == "reviewer"]
     assert [(c.start, c.end, c.claim_type, c.created_by) for c in added] == [
         (start, start + len("heals acne"), "efficacy", "ann")]
+    assert TEXT[added[0].sentence_start:added[0].sentence_end] == "Zinc heals acne fast"  # the pipeline's
     assert _shown(at) == added[0].id
     assert at.text_area(key="review_add_text").value == ""
     assert any("Added the claim" in text for text in _texts(at.success))
@@ -350,7 +351,7 @@ def test_add_missed_claim_text_not_in_document(seeded):
     assert store.count_claims() == 4
 
 
-def test_adjust_span_by_text_and_by_offsets(seeded):
+def test_adjust_span_by_text_and_by_offsets(seeded, load_nlp_once):
     store, doc, claims = seeded
     at = _open()
     assert at.button(key="review_span_save_text").disabled  # the span as it is: nothing to save
@@ -368,6 +369,7 @@ def test_adjust_span_by_text_and_by_offsets(seeded):
     claim = store.get_claim(claims["spots"].id)
     assert (claim.text, claim.claim_type, claim.version) == (
         "Vitamin C fades dark spots in 7 days.", "duration", 3)
+    assert [(q.text, q.kind) for q in claim.quantities] == [("7 days", "duration")]  # the pipeline found it
     assert any("Claim updated" in text for text in _texts(at.success))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from annotations.auth import Actor
 from annotations.errors import NotFoundError, StaleEditError, ValidationError
-from annotations.records import Citation, Document, HistoryEntry, Review, claim_from_span
+from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, Review, claim_from_span
 from annotations.storage import ClaimFilter
 from app import review_logic as logic
 
@@ -264,6 +264,49 @@ def test_save_claim_edit_saves_the_chosen_span_and_type(seeded, ann):
     assert store.get_claim(claim.id).claim_type == "advice"
 
 
+def test_a_trimmed_span_loses_the_cues_and_quantities_it_no_longer_holds(memory_store, ann, nlp):
+    """A reviewer trims "It may cut wrinkles by up to 30%" that the pipeline found: the hedge
+    "may" goes from the claim, its card and its export, and the history keeps the old values."""
+    from annotations.export.formatter import rows
+    from annotations.storage import ExportFilter
+    from models.extract import extract_document
+
+    doc = Document(name="Serum guide", text=TEXT)
+    [found] = [c for c in extract_document(nlp, doc) if c.text.startswith("It may")]
+    assert (found.cues.hedges, [q.text for q in found.quantities]) == (("may", "up to"), ["up to 30%"])
+    memory_store.add_document(ann, doc, [found])
+    typed = logic.span_from_text(TEXT, found.start, "cut wrinkles by up to 30%")
+    updated = logic.save_claim_edit(memory_store, ann, found.id, 1, "text", typed, None, "efficacy", nlp=nlp)
+    assert (updated.text, updated.cues.hedges, [q.text for q in updated.quantities]) == (
+        "cut wrinkles by up to 30%", ("up to",), ["up to 30%"])
+    assert TEXT[updated.sentence_start:updated.sentence_end] == "It may cut wrinkles by up to 30%"
+    [row] = [r for r in rows(memory_store.iter_bundles(ExportFilter(reviewed_only=False)))]
+    assert row["claim"]["cues"]["hedges"] == ["up to"]
+    entry = memory_store.history(entity_id=found.id)[-1]
+    assert (entry.action, entry.before["cues"]["hedges"], entry.after["cues"]["hedges"]) == (
+        "update", ["may", "up to"], ["up to"])
+
+    # trimmed to the verb phrase: no quantity left; widened again: the pipeline finds them anew
+    typed = logic.span_from_text(TEXT, found.start, "It may cut wrinkles")
+    updated = logic.save_claim_edit(memory_store, ann, found.id, 2, "text", typed, None, "efficacy", nlp=nlp)
+    assert (updated.cues.hedges, updated.quantities) == (("may",), ())
+    widened = (found.start, found.end + 1)
+    updated = logic.save_claim_edit(memory_store, ann, found.id, 3, "offsets", None, widened, "efficacy", nlp=nlp)
+    assert (updated.cues.hedges, [q.text for q in updated.quantities]) == (("may", "up to"), ["up to 30%"])
+    assert [e.before["quantities"] for e in memory_store.history(entity_id=found.id)[1:]] == [
+        [found.quantities[0].to_dict()], [found.quantities[0].to_dict()], []]
+
+
+def test_a_claim_moved_without_the_pipeline_keeps_no_cue_or_quantity_outside_its_span():
+    doc = Document(name="Serum guide", text=TEXT)
+    start, q_start = TEXT.index("It may cut"), TEXT.index("up to 30%")
+    claim = claim_from_span(doc, start, start + len("It may cut wrinkles by up to 30%"),
+                            cues=Cues(hedges=("may", "up to")),
+                            quantities=(Quantity("up to 30%", "percent", None, 30.0, "%", q_start, q_start + 9),))
+    moved = claim.moved(TEXT, start, start + len("It may cut wrinkles"))
+    assert (moved.text, moved.cues.hedges, moved.quantities) == ("It may cut wrinkles", ("may",), ())
+
+
 # --------------------------------------------------------------------------------- history
 
 
@@ -275,6 +318,10 @@ def test_describe_change():
         {"verdict": "risky", "rationale": "a", "version": 2},
     ) == "verdict: 'supported' → 'risky'"
     assert logic.describe_change({"version": 1}, {"version": 2}) == "no visible change"
+    assert logic.describe_change(
+        {"cues": {"hedges": ["may", "up to"], "negations": []}, "quantities": [{"text": "up to 30%"}]},
+        {"cues": {"hedges": [], "negations": []}, "quantities": []},
+    ) == "cues: hedges may, up to → none; quantities: 'up to 30%' → none"
     assert logic.describe_change(None, None) == ""
 
 

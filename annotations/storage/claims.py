@@ -3,7 +3,8 @@ lists, and everything the review page shows of one claim."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, and_, case, false, func, insert, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,20 @@ from annotations.storage.queries import (
 )
 
 MIN_ID_PREFIX = 6
+
+SpanAnalyser = Callable[[str, int, int], Mapping[str, Any]]
+"""``analyse(text, start, end)``: what the pipeline finds in ``text[start:end]`` of a document, as
+the Claim fields of ``SPAN_FACTS`` (``models.extract.span_facts``)."""
+SPAN_FACTS = ("cues", "quantities", "sentence_start", "sentence_end")
+
+
+def found_in_span(reanalyse: SpanAnalyser, text: str, start: int, end: int) -> dict[str, Any]:
+    """The Claim fields ``reanalyse`` finds for ``text[start:end]``; refused when it gives others."""
+    facts = dict(reanalyse(text, start, end))
+    unknown = sorted(set(facts) - set(SPAN_FACTS))
+    if unknown:
+        raise ValidationError(f"a span analysis gives the claim fields {', '.join(SPAN_FACTS)}; got {', '.join(unknown)}")
+    return facts
 
 
 class Claims(StoreBase):
@@ -146,10 +161,11 @@ class Claims(StoreBase):
 
     def add_claim(
         self, actor: Actor, document_id: str, start: int, end: int, *, claim_type: str = "other",
-        score: float = 1.0, context: str = "",
+        score: float = 1.0, context: str = "", reanalyse: SpanAnalyser | None = None,
     ) -> Claim:
         """A claim the pipeline missed, added by a reviewer: its span must lie in the document
-        and must not be the span of another claim."""
+        and must not be the span of another claim. With ``reanalyse`` (see ``update_claim``) it
+        gets the cues, quantities and sentence the pipeline finds there."""
         d = schema.documents
         with self._write() as conn:
             actor = self._authorise(conn, actor, "edit_claim")
@@ -158,8 +174,9 @@ class Claims(StoreBase):
             if text_ is None:
                 raise NotFoundError(f"no document with id {document_id!r}")
             check_span(start, end, len(text_))
+            facts = found_in_span(reanalyse, text_, start, end) if reanalyse is not None else {}
             claim = reviewer_claim(document_id, text_, start, end, actor.name, claim_type=claim_type, score=score,
-                                   context=context)
+                                   context=context, **facts)
             refuse_same_span(conn, claim)
             conn.execute(insert(schema.claims).values(**mapping.claim_values(claim), review_count=0))
             self._log(conn, actor.name, "claim", claim.id, "create", None, claim.state(),
@@ -168,9 +185,14 @@ class Claims(StoreBase):
 
     def update_claim(
         self, actor: Actor, claim_id: str, expected_version: int, *, start: int | None = None,
-        end: int | None = None, claim_type: str | None = None,
+        end: int | None = None, claim_type: str | None = None, reanalyse: SpanAnalyser | None = None,
     ) -> Claim:
-        """Adjust a claim's span or type. ``expected_version`` is the version the edit started from."""
+        """Adjust a claim's span or type. ``expected_version`` is the version the edit started from.
+
+        ``reanalyse(text, start, end)`` gives what the pipeline finds in the new span of the
+        document ``text`` (``models.extract.span_facts``: cues, quantities, sentence), so the claim
+        never keeps the cues of a span it no longer has; without it, those left outside the new
+        span are dropped (``Claim.moved``). The history keeps the values before and after."""
         c, d = schema.claims, schema.documents
         with self._write() as conn:
             actor = self._authorise(conn, actor, "edit_claim")
@@ -190,6 +212,8 @@ class Claims(StoreBase):
             check_span(new_start, new_end, len(text_))
             new = old.moved(text_, new_start, new_end).replace(
                 claim_type=claim_type or old.claim_type, updated_at=utcnow(), version=old.version + 1)
+            if reanalyse is not None:
+                new = new.replace(**found_in_span(reanalyse, text_, new_start, new_end))
             refuse_same_span(conn, new)
             self._save_claim(conn, actor, "update", old, new)
         return new

@@ -221,7 +221,7 @@ with left:
         if button is not None:
             try:
                 updated = logic.save_claim_edit(store, who, claim.id, ss["review_span_version"], button,
-                                                text_span, offsets_span, new_type)
+                                                text_span, offsets_span, new_type, nlp=state.nlp())
             except StaleEditError as exc:
                 ss["review_span_stale"] = exc
                 st.rerun()
@@ -258,7 +258,7 @@ with left:
         if st.button("Add claim", key="review_add_submit", disabled=not snippets):
             try:
                 added = add_claim_by_text(store, who, add_doc, add_text, occurrence=occurrence or 0,
-                                          claim_type=add_type)
+                                          claim_type=add_type, nlp=state.nlp())
             except AnnotatorError as exc:
                 st.error(str(exc))
             else:
