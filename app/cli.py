@@ -196,6 +196,29 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delete_document(args: argparse.Namespace) -> int:
+    """Delete a document loaded by mistake, with its claims, reviews and final verdicts, once the
+    admin confirms (types its name, or passes --yes); the history keeps a copy."""
+    from app.sources_logic import delete_confirmed
+
+    store = _open_store(args)
+    document_id = store.resolve_document_id(args.document)
+    actor = _acting(store, args.as_admin, "--as")
+    name = store.get_document(document_id).name
+    if args.yes:
+        typed = name
+    else:
+        n_claims = store.count_claims(ClaimFilter(document_ids=(document_id,)))
+        print(f"This deletes {name!r} ({document_id}) with its {n_claims} claim(s) and their reviews and final "
+              "verdicts; the history keeps a copy. Type the document's name to confirm: ", end="", file=sys.stderr,
+              flush=True)
+        typed = sys.stdin.readline().rstrip("\r\n")
+    deleted = delete_confirmed(store, actor, document_id, typed)
+    print(json.dumps({"document_id": deleted.document.id, "name": deleted.document.name, "claims": deleted.claims,
+                      "reviews": deleted.reviews, "verdicts": deleted.verdicts}, ensure_ascii=False))
+    return 0
+
+
 def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
     """An ISO date or timestamp; a bare date means the start of that day, or with
     ``end_of_day`` its end, so ``--until 2026-11-25`` includes that whole day."""
@@ -394,6 +417,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id, or a unique prefix of 6+ characters")
     p.add_argument("--reviewer", required=True, help="whose review (an account once sign-in is on; its "
                                                      f"password is read from ${PASSWORD_ENV} or stdin)")
+    _add_db(p)
+
+    p = add("delete-document", cmd_delete_document, "delete a document loaded by mistake, with its claims, reviews "
+                                                    "and final verdicts (admins; asks to type its name; the history "
+                                                    "keeps a copy)")
+    p.add_argument("document", metavar="NAME", help="the document's name, id or a unique id prefix")
+    p.add_argument("--yes", action="store_true", help="delete without asking to type the name")
+    _add_as_admin(p)
     _add_db(p)
 
     p = add("export", cmd_export, "export claims and reviews as a dataset")

@@ -1,13 +1,16 @@
 """Plain functions behind the Sources page: what the page says about the size limit, the messages
-of one load, and the table of stored documents. No Streamlit here, so tests call these directly."""
+of one load, the table of stored documents, and deleting a document loaded by mistake. No
+Streamlit here, so tests call these directly."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from annotations.auth import Actor
+from annotations.errors import ValidationError
 from annotations.sources import SUPPORTED_SUFFIXES, human_size
-from annotations.storage import DocumentSummary
+from annotations.storage import DeletedDocument, DocumentSummary, Store
 from app.views import md_escape, when
 
 if TYPE_CHECKING:  # app.workflow loads the spaCy side; these helpers do not need it
@@ -47,3 +50,29 @@ def document_rows(documents: Iterable[DocumentSummary]) -> list[dict[str, Any]]:
          "claims": d.n_claims, "reviewed": d.n_reviewed, "encoding": d.encoding, "url": d.url or ""}
         for d in documents
     ]
+
+
+# ----------------------------------------------------------------------------- deleting
+
+
+def deletion_warning(document: DocumentSummary) -> str:
+    """What deleting ``document`` removes, said before the admin confirms (Markdown)."""
+    return (f"Delete **{md_escape(document.name)}** (added {when(document.added_at)} by "
+            f"{md_escape(document.added_by)}) with its {document.n_claims} claim(s), {document.n_reviewed} of them "
+            "reviewed, and every review and final verdict of them? They leave the queues, lists and exports. "
+            "The history keeps a copy of everything removed. Type the document's name to confirm.")
+
+
+def delete_confirmed(store: Store, actor: Actor, document_id: str, typed_name: str) -> DeletedDocument:
+    """Delete a document once the admin typed its name (``Store.delete_document``); a name that is
+    not the document's refuses the deletion, and nothing is removed."""
+    name = store.get_document(document_id).name
+    if typed_name.strip() != name:
+        raise ValidationError(f"to delete the document, type its name {name!r} exactly; got {typed_name.strip()!r}")
+    return store.delete_document(actor, document_id)
+
+
+def deleted_message(deleted: DeletedDocument) -> str:
+    """What a deletion removed (Markdown)."""
+    return (f"Deleted **{md_escape(deleted.document.name)}** with {deleted.claims} claim(s), {deleted.reviews} "
+            f"review(s) and {deleted.verdicts} final verdict(s). The history keeps a copy.")

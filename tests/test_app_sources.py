@@ -126,3 +126,30 @@ def test_folder_loads_files_and_names_missing_folder(store, tmp_path):
     at.text_input(key="sources_folder").input(str(tmp_path / "nowhere")).run()
     at.button(key="sources_folder_load").click().run()
     assert any("nowhere" in e and "does not exist" in e for e in _plain(at.main.error))
+
+
+def test_an_admin_deletes_a_document_after_typing_its_name(store):
+    at = _paste(_sources(), ARTICLE, "Green tea")
+    _paste(at, SECOND, "Collagen")
+    green = next(d for d in store.list_documents() if d.name == "Green tea")
+    at.selectbox(key="sources_delete_doc").set_value(green.id).run()
+    assert any("Delete **Green tea**" in w and f"{green.n_claims} claim(s)" in w for w in _plain(at.main.warning))
+    at.text_input(key="sources_delete_name").input("Green").run()
+    assert at.button(key="sources_delete_submit").disabled
+    at.text_input(key="sources_delete_name").input("Green tea").run()
+    at.button(key="sources_delete_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [d.name for d in store.list_documents()] == ["Collagen"]
+    assert any(s.startswith("Deleted **Green tea**") for s in _plain(at.main.success))
+    assert at.selectbox(key="sources_delete_doc").value is None and list(at.dataframe[0].value["name"]) == ["Collagen"]
+    entry = store.history(entity_id=green.id)[-1]
+    assert (entry.action, entry.before["document"]["name"]) == ("delete", "Green tea")
+
+
+def test_a_reviewer_is_not_offered_to_delete(store):
+    from annotations.auth import Actor
+
+    at = _paste(_sources(), ARTICLE, "Green tea")
+    at.session_state["actor"] = Actor("rita", "reviewer")
+    at.run()
+    assert "sources_delete_doc" not in {w.key for w in at.selectbox}

@@ -69,7 +69,8 @@ def stdin(monkeypatch, text: str) -> None:
 # ---------------------------------------------------------------------------------- help
 
 COMMANDS = [
-    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw"], ["export"], ["import"], ["evaluate"],
+    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw"], ["delete-document"], ["export"],
+    ["import"], ["evaluate"],
     ["agreement"], ["users"], ["users", "add"], ["users", "set"], ["users", "list"], ["settings"],
     ["settings", "show"], ["settings", "set"], ["db"],
 ]
@@ -186,6 +187,38 @@ def test_an_id_prefix_shared_by_two_documents_is_ambiguous(capsys, db, claim_ids
     code, out, err = run(capsys, "claims", "--document", "abcdef0", "--db", db)
     assert (code, out) == (1, "")
     assert "abcdef01-0000-4000-8000-000000000000 (one)" in err and "abcdef02-0000-4000-8000-000000000000 (two)" in err
+
+
+def test_delete_document_after_typing_its_name(capsys, monkeypatch, db, claim_ids, two_documents):
+    run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    stdin(monkeypatch, "green-tea\n")  # not its name
+    code, out, err = run(capsys, "delete-document", "green-tea.txt", "--db", db)
+    assert (code, out) == (1, "")
+    assert "Type the document's name to confirm" in err
+    assert "error: to delete the document, type its name 'green-tea.txt' exactly; got 'green-tea'" in err
+    stdin(monkeypatch, "green-tea.txt\n")
+    code, out, err = run(capsys, "delete-document", "green-tea.txt", "--db", db)
+    assert code == 0, err
+    assert json.loads(out) == {"document_id": two_documents["green-tea.txt"], "name": "green-tea.txt", "claims": 2,
+                               "reviews": 1, "verdicts": 0}
+    code, out, _ = run(capsys, "claims", "--db", db)
+    assert [row["doc"] for row in jsonl(out)] == ["retinol-serum"]
+    code, out, err = run(capsys, "delete-document", "retinol-serum", "--yes", "--db", db)
+    assert code == 0 and json.loads(out)["claims"] == 1
+    with Store.open(db) as store:
+        assert store.list_documents() == []
+        assert [e.action for e in store.history() if e.entity == "document"][-2:] == ["delete", "delete"]
+
+
+def test_delete_document_needs_an_admin_account(capsys, monkeypatch, db, two_documents):
+    with Store.open(db) as store:
+        store.add_user(Actor("root", "admin", local=True), "ada", "admin", "correct horse")
+        store.add_user(Actor("ada", "admin"), "rita", "reviewer", "battery staple")
+    monkeypatch.setenv(cli.PASSWORD_ENV, "battery staple")
+    code, out, err = run(capsys, "delete-document", "retinol-serum", "--yes", "--as", "rita", "--db", db)
+    assert (code, out, err) == (1, "", "refused: rita (reviewer) may not delete a document; that needs the role admin\n")
+    monkeypatch.setenv(cli.PASSWORD_ENV, "correct horse")
+    assert run(capsys, "delete-document", "retinol-serum", "--yes", "--as", "ada", "--db", db)[0] == 0
 
 
 # -------------------------------------------------------------------------------- review

@@ -55,3 +55,18 @@ def test_document_rows():
 
 def test_a_load_that_held_nothing_says_so():
     assert logic.ingest_messages(IngestOutcome()) == [("info", "Nothing to load.")]
+
+
+def test_a_deletion_needs_the_documents_exact_name(memory_store):
+    from annotations.auth import local_actor
+    from annotations.errors import ValidationError
+
+    admin = local_actor("ann")
+    document, _ = memory_store.add_document(admin, Document(name="Green tea", text="Green tea calms the mind."))
+    with pytest.raises(ValidationError, match="type its name 'Green tea' exactly; got 'green tea'"):
+        logic.delete_confirmed(memory_store, admin, document.id, "green tea")
+    assert memory_store.list_documents() != []
+    deleted = logic.delete_confirmed(memory_store, admin, document.id, " Green tea ")
+    assert memory_store.list_documents() == []
+    assert logic.deleted_message(deleted) == ("Deleted **Green tea** with 0 claim(s), 0 review(s) and 0 final "
+                                              "verdict(s). The history keeps a copy.")

@@ -77,6 +77,52 @@ def test_unknown_document(store: Store) -> None:
         store.get_document("nope")
 
 
+def test_deleting_a_document_removes_its_claims_reviews_and_verdicts_and_the_history_keeps_them(
+        article: StoredArticle, ann: Actor, tmp_path) -> None:
+    from annotations.export import export, read_jsonl
+    from annotations.storage import ExportFilter
+
+    store, document = article.store, article.document
+    other, other_claims = add_second_document(store, ann)
+    first, second = article.claims[:2]
+    store.save_review(ann, first.id, "supported", "a trial", [Citation("pmid", "123")])
+    store.save_review(Actor("rita", "reviewer"), first.id, "risky")
+    store.save_verdict(ann, second.id, "unsupported", "no evidence")
+    store.save_review(ann, other_claims[0].id, "risky")
+
+    deleted = store.delete_document(ann, document.id)
+    assert (deleted.document, deleted.claims, deleted.reviews, deleted.verdicts) == (document, len(article.claims), 2, 1)
+    assert [d.id for d in store.list_documents()] == [other.id]
+    with pytest.raises(NotFoundError):
+        store.get_document(document.id)
+    with pytest.raises(NotFoundError):
+        store.get_claim(first.id)
+    assert {c.id for c in store.list_claims()} == {c.id for c in other_claims}
+    assert store.reviews_for_claim(first.id) == [] and store.review_of(other_claims[0].id, "ann") is not None
+
+    entry = store.history(entity_id=document.id)[-1]
+    assert (entry.entity, entry.action, entry.actor, entry.after) == ("document", "delete", "ann", None)
+    assert entry.before["document"] == document.to_dict()
+    assert [c["text"] for c in entry.before["claims"]] == [c.text for c in article.claims]
+    assert sorted(r["reviewer"] for r in entry.before["reviews"]) == ["ann", "rita"]
+    assert [(v["claim_id"], v["verdict"]) for v in entry.before["verdicts"]] == [(second.id, "unsupported")]
+    assert [e.action for e in store.history(claim_id=first.id)][:2] == ["create", "create"]  # earlier entries stay
+
+    export(store, "jsonl", tmp_path / "all.jsonl", ExportFilter(reviewed_only=False))
+    assert {b.document.id for b in read_jsonl(tmp_path / "all.jsonl")} == {other.id}
+    assert document.text not in (tmp_path / "all.jsonl").read_text(encoding="utf-8")
+    _, created = store.add_document(ann, Document(name="clay again", text=document.text))
+    assert created  # the same text loads again
+
+
+def test_only_an_admin_deletes_a_document(article: StoredArticle, reviewer_actor: Actor) -> None:
+    with pytest.raises(PermissionDeniedError, match="rita \\(reviewer\\) may not delete a document; that needs the role admin"):
+        article.store.delete_document(reviewer_actor, article.document.id)
+    assert article.store.count_claims() == len(article.claims)
+    with pytest.raises(NotFoundError, match="no document with id 'nope'"):
+        article.store.delete_document(Actor("ann", "admin", local=True), "nope")
+
+
 def test_list_documents_counts_claims_and_reviewed_claims(article: StoredArticle, ann: Actor) -> None:
     store = article.store
     add_second_document(store, ann)

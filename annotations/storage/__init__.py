@@ -46,6 +46,7 @@ from annotations.storage.queries import (
     ClaimBundle,
     ClaimDetail,
     ClaimFilter,
+    DeletedDocument,
     DocumentSummary,
     ExportFilter,
     ImportCounts,
@@ -55,7 +56,7 @@ from annotations.storage.reviews import Reviews
 
 __all__ = [
     "DEFAULT_SETTINGS", "MAX_REVIEWS_PER_CLAIM", "MIGRATIONS", "MIN_ID_PREFIX", "ClaimBundle", "ClaimDetail",
-    "ClaimFilter", "DocumentSummary", "ExportFilter", "FinalVerdict", "ImportCounts", "Progress", "Store",
+    "ClaimFilter", "DeletedDocument", "DocumentSummary", "ExportFilter", "FinalVerdict", "ImportCounts", "Progress", "Store",
     "claim_status", "default_sqlite_url", "final_and_status", "resolve_final",
 ]
 

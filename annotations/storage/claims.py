@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, false, func, insert, select, tuple_, union_all, update
+from sqlalchemy import Connection, and_, case, delete, false, func, insert, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from annotations import schema
@@ -21,6 +21,7 @@ from annotations.storage.queries import (
     ClaimDetail,
     ClaimFilter,
     ClaimPages,
+    DeletedDocument,
     DocumentSummary,
     Progress,
     check_span,
@@ -135,6 +136,35 @@ class Claims(StoreBase):
         raise NotFoundError(
             f"no document named {ref!r} or with that id (an id prefix needs {MIN_ID_PREFIX}+ characters); "
             + (f"stored documents include {names}" if known else "the store holds no documents"))
+
+    def delete_document(self, actor: Actor, document_id: str) -> DeletedDocument:
+        """Delete a document loaded by mistake, with its claims and their reviews and final
+        verdicts, in one transaction (admins only; pages and the CLI ask for a confirmation
+        first). Nothing is lost to the history: one ``document delete`` entry keeps, in
+        ``before``, the document (its text included) and every claim, review and verdict removed,
+        and the earlier entries stay. Exports leave the document out, as it is no longer stored."""
+        d, c, r, v = schema.documents, schema.claims, schema.reviews, schema.verdicts
+        with self._write() as conn:
+            actor = self._authorise(conn, actor, "delete_document")
+            row = conn.execute(select(*mapping.DOCUMENT_COLUMNS).where(d.c.id == document_id).with_for_update()).first()
+            if row is None:
+                raise NotFoundError(f"no document with id {document_id!r}")
+            document = mapping.document(row)
+            claim_ids = select(c.c.id).where(c.c.document_id == document_id).scalar_subquery()
+            claims = [mapping.claim(x) for x in conn.execute(
+                select(*mapping.CLAIM_COLUMNS).where(c.c.document_id == document_id).order_by(c.c.start, c.c.id))]
+            reviews = [mapping.review(x) for x in conn.execute(
+                select(*mapping.REVIEW_COLUMNS).where(r.c.claim_id.in_(claim_ids)).order_by(r.c.claim_id, r.c.id))]
+            verdicts = [mapping.verdict(x) for x in conn.execute(
+                select(*mapping.VERDICT_COLUMNS).where(v.c.claim_id.in_(claim_ids)).order_by(v.c.claim_id))]
+            conn.execute(delete(v).where(v.c.claim_id.in_(claim_ids)))
+            conn.execute(delete(r).where(r.c.claim_id.in_(claim_ids)))
+            conn.execute(delete(c).where(c.c.document_id == document_id))
+            conn.execute(delete(d).where(d.c.id == document_id))
+            self._log(conn, actor.name, "document", document_id, "delete",
+                      {"document": document.to_dict(), "claims": [x.to_dict() for x in claims],
+                       "reviews": [x.to_dict() for x in reviews], "verdicts": [x.to_dict() for x in verdicts]}, None)
+        return DeletedDocument(document, len(claims), len(reviews), len(verdicts))
 
     # ---- claims
 

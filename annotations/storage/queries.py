@@ -136,6 +136,16 @@ class ImportCounts:
     skipped: int = 0
 
 
+@dataclass(frozen=True)
+class DeletedDocument:
+    """What ``Store.delete_document`` removed: the document and how many of its records went."""
+
+    document: Document
+    claims: int
+    reviews: int
+    verdicts: int
+
+
 # ---------------------------------------------------------------------------------- the SQL
 
 

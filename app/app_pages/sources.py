@@ -1,7 +1,8 @@
 """Sources: load articles (pasted text, uploaded files, or a folder on the server), extract their
-candidate claims, and list the stored documents.
+candidate claims, list the stored documents, and (admins) delete one loaded by mistake.
 
-Session key: ``sources_outcome`` (the messages of the last load, shown until the next one)."""
+Session keys: ``sources_outcome`` (the messages of the last load, shown until the next one),
+``sources_delete_reset`` (clear the deletion form on the next run)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ st.caption(logic.intro(config.max_bytes))
 state.show_flash()
 
 who = state.actor() or local_actor("local")
+if ss.pop("sources_delete_reset", False):
+    ss["sources_delete_doc"] = None
+    ss["sources_delete_name"] = ""
 
 
 def _load(loaded: LoadResult) -> None:
@@ -82,3 +86,22 @@ else:
         },
     )
     st.page_link("app_pages/review.py", label="Review the claims", icon=":material/fact_check:")
+
+if documents and who.can("delete_document"):
+    with st.expander("Delete a document loaded by mistake"):
+        by_id = {d.id: d for d in documents}
+        chosen = st.selectbox("Document", list(by_id), format_func=lambda i: by_id[i].name, index=None,
+                              key="sources_delete_doc", placeholder="Choose the document to delete")
+        if chosen in by_id:
+            st.warning(logic.deletion_warning(by_id[chosen]), icon=":material/delete:")
+            typed = st.text_input("Document name, to confirm", key="sources_delete_name")
+            if st.button("Delete this document", key="sources_delete_submit", type="primary",
+                         disabled=typed.strip() != by_id[chosen].name):
+                try:
+                    deleted = logic.delete_confirmed(store, who, chosen, typed)
+                except AnnotatorError as exc:
+                    st.error(str(exc))
+                else:
+                    ss["sources_delete_reset"] = True
+                    state.flash("success", logic.deleted_message(deleted))
+                    st.rerun()
