@@ -5,7 +5,7 @@ rule for the database; a test holds the two together); pages and exports read th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,32 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "organisation_url": "",
 }
 MAX_REVIEWS_PER_CLAIM = 10
+# The settings that decide a claim's status and final verdict: an export records them, and an
+# import into a store that holds other values is refused unless it adopts them.
+STATUS_SETTINGS: tuple[str, ...] = ("reviews_per_claim",)
+
+
+def status_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``STATUS_SETTINGS`` of ``settings`` (a default where one is missing)."""
+    return {key: settings.get(key, DEFAULT_SETTINGS[key]) for key in STATUS_SETTINGS}
+
+
+def check_status_settings(where: str, value: Any) -> dict[str, Any]:
+    """``value``, an object of status settings read from a file, checked: exactly the keys of
+    ``STATUS_SETTINGS``, each value one that setting may hold."""
+    if not isinstance(value, dict):
+        raise ValidationError(f"{where} must be an object of settings; got {type(value).__name__}")
+    if sorted(value) != sorted(STATUS_SETTINGS):
+        raise ValidationError(f"{where} must hold the settings {', '.join(STATUS_SETTINGS)}; got "
+                              f"{', '.join(sorted(value)) or 'none'}")
+    return {key: check_setting(key, value[key]) for key in STATUS_SETTINGS}
+
+
+def settings_differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The status settings whose ``recorded`` value (an export's) differs from the ``current``
+    one (a store's): key -> (recorded, current)."""
+    now = status_settings(current)
+    return {key: (value, now[key]) for key, value in recorded.items() if now.get(key) != value}
 
 
 def check_setting(key: str, value: Any) -> Any:

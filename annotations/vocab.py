@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from annotations.errors import ValidationError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# Export files the reader takes: 1.0 files have no header line and no document source map.
+READABLE_SCHEMA_VERSIONS: tuple[str, ...] = ("1.0", "1.1")
 
 VERDICTS: tuple[str, ...] = ("supported", "unsupported", "risky", "not_a_claim")
 VERDICT_LABELS: dict[str, str] = {

@@ -261,8 +261,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from annotations.export import import_jsonl
 
     store = _open_store(args)
-    counts = import_jsonl(store, Path(args.file), _acting(store, args.as_admin, "--as"))
+    counts = import_jsonl(store, Path(args.file), _acting(store, args.as_admin, "--as"),
+                          adopt_settings=args.adopt_settings)
     print(json.dumps(vars(counts)))
+    for key, value in counts.settings.items():
+        print(f"adopted the export's setting {key} = {value}", file=sys.stderr)
     return 0
 
 
@@ -443,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "load a JSONL export (all or nothing; importing twice adds nothing)")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--adopt-settings", action="store_true",
+                   help="take the settings the export records (reviews_per_claim) when they differ from this "
+                        "store's; without it such an import is refused")
     _add_as_admin(p)
     _add_db(p)
 

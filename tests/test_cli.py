@@ -529,3 +529,20 @@ def test_unknown_option_is_refused(capsys):
         cli.main(["claims", "--bogus"])
     assert exc.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_import_refuses_other_settings_unless_adopting_them(capsys, tmp_path, db, claim_ids):
+    run(capsys, "settings", "set", "reviews_per_claim", "2", "--db", db)
+    run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    exported = tmp_path / "out.jsonl"
+    assert run(capsys, "export", "--format", "jsonl", "--out", str(exported), "--db", db)[0] == 0
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, out, err = run(capsys, "import", str(exported), "--db", fresh)
+    assert (code, out) == (1, "")
+    assert "reviews_per_claim 2 in the export, 1 in this store" in err and "--adopt-settings" in err
+    code, out, err = run(capsys, "import", str(exported), "--adopt-settings", "--db", fresh)
+    assert code == 0, err
+    assert json.loads(out)["settings"] == {"reviews_per_claim": 2}
+    assert err == "adopted the export's setting reviews_per_claim = 2\n"
+    code, out, _ = run(capsys, "claims", "--status", "in_review", "--db", fresh)
+    assert [row["id"] for row in jsonl(out)] == [claim_ids[0]]  # one review of the two it needs

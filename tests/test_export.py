@@ -50,7 +50,9 @@ def sample(memory_store: Store, ann: Actor) -> Store:
 
 
 def jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """The claim rows of a JSONL file (a header line left out)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [row for row in rows if "header" not in row]
 
 
 # ---------------------------------------------------------------------------------- catalog
@@ -146,7 +148,7 @@ def test_jsonl_holds_reviews_final_verdict_citations_and_provenance(sample: Stor
     export(sample, "jsonl", tmp_path / "claims.jsonl")
     rows = {row["id"]: row for row in jsonl_rows(tmp_path / "claims.jsonl")}
     assert set(rows) == REVIEWED
-    assert {row["schema_version"] for row in rows.values()} == {"1.0"}
+    assert {row["schema_version"] for row in rows.values()} == {"1.1"}
 
     settled = rows[cid(3)]
     assert settled["status"] == "settled"
@@ -393,7 +395,8 @@ def test_dataset_folder_and_card(sample: Store, tmp_path: Path) -> None:
     assert "ann / bob: n=5, agree 60.0%, kappa 0.375" in card
     assert "Desk rules v2: https://desk.example/rules" in card
     assert 'load_dataset("json", data_files="health-claims/claims.jsonl", features=features, split="train")' in card
-    assert card.startswith('---\npretty_name: "Desk sample"\n')
+    assert card.startswith('---\nclaimcheck: {"tool": "claimcheck", "tool_version": "' + version
+                           + '", "settings": {"reviews_per_claim": 2}}\npretty_name: "Desk sample"\n')
     assert len(jsonl_rows(out / "claims.jsonl")) == pq.read_table(out / "claims.parquet").num_rows == 7
 
 

@@ -50,7 +50,8 @@ def test_build_export_jsonl_and_csv(seeded):
     store.save_review(RITA, ids[1], "supported")
     jsonl = logic.build_export(store, "jsonl", logic.export_filter(), {}, today=date(2026, 3, 2))
     assert (jsonl.file_name, jsonl.mime) == ("claimcheck-jsonl-2026-03-02.jsonl", "application/x-ndjson")
-    rows = [json.loads(line) for line in jsonl.data.decode("utf-8").splitlines()]
+    header, *rows = [json.loads(line) for line in jsonl.data.decode("utf-8").splitlines()]
+    assert header["header"]["settings"] == {"reviews_per_claim": store.settings()["reviews_per_claim"]}
     assert {r["id"] for r in rows} == {ids[0], ids[1]}
 
     only_risky = logic.build_export(store, "csv", logic.export_filter(verdicts=["risky"]), {"bom": True})

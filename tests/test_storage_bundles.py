@@ -72,7 +72,7 @@ def test_an_import_is_logged_once_for_the_whole_dataset(reviewed: StoredArticle,
     assert (entry.entity_id, entry.action, entry.actor, entry.claim_id, entry.before) == (
         "batch-7", "import", "ann", None, None)
     assert entry.after == {"source": "desk export", "documents": 1, "claims": 4, "reviews": 4, "verdicts": 1,
-                           "history": 11, "skipped": 0}
+                           "history": 11, "skipped": 0, "settings": {}}
     # Every other entry came with the bundles: the import adds none to a document or a claim.
     assert len(memory_store.history()) == 11 + 1
     memory_store.import_bundles(ann, bundles)  # adds nothing, so logs nothing

@@ -15,13 +15,13 @@ from annotations.export.catalog import FORMATS, Catalog, ExportContext, Format, 
 from annotations.export.claimreview import ClaimReviewWriter
 from annotations.export.dataset import DEFAULT_GUIDELINES, DEFAULT_TITLE, DatasetWriter
 from annotations.export.goldtsv import GoldWriter
-from annotations.export.jsonl import JsonlWriter, import_jsonl, read_jsonl
+from annotations.export.jsonl import ExportHeader, JsonlWriter, import_jsonl, read_header, read_jsonl
 from annotations.export.services import ExportSummary, export, export_bundles, tool_version
 from annotations.export.tabular import CsvWriter, ParquetWriter
 
 __all__ = [
-    "FORMATS", "Catalog", "ExportContext", "ExportSummary", "Format", "Option", "Writer", "export",
-    "export_bundles", "import_jsonl", "read_jsonl", "tool_version",
+    "FORMATS", "Catalog", "ExportContext", "ExportHeader", "ExportSummary", "Format", "Option", "Writer", "export",
+    "export_bundles", "import_jsonl", "read_header", "read_jsonl", "tool_version",
 ]
 
 FORMATS.register(Format(

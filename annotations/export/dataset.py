@@ -14,13 +14,13 @@ from typing import Any
 from annotations.agreement import Rating, compute_agreement, format_report
 from annotations.errors import ValidationError
 from annotations.export.catalog import AtomicFile, ExportContext
-from annotations.export.jsonl import JsonlWriter
+from annotations.export.jsonl import CARD_KEY, JsonlWriter, header_fields
 from annotations.export.tabular import CsvWriter, ParquetWriter
 from annotations.vocab import CLAIM_TYPES, SCHEMA_VERSION, VERDICT_LABELS, VERDICTS
 
 DATA_FILES: dict[str, str] = {
     "claims.jsonl": "one claim per line, complete: document, claim, reviews, final verdict, citations and "
-                    "history (the format `python -m app import` reads back)",
+                    "history (the format `python -m app import` reads back, with the settings this card records)",
     "claims.parquet": "one row per claim, typed columns; reviews, citations and quantities nested",
     "claims.csv": "one row per claim, flattened for spreadsheets",
 }
@@ -98,7 +98,7 @@ def review_setup(settings: Mapping[str, Any]) -> str:
 
 
 def dataset_card(stats: _Stats, *, name: str, title: str, guidelines: str, day: dt.date, version: str,
-                 setup: str = "") -> str:
+                 setup: str = "", recorded: dict[str, Any] | None = None) -> str:
     """The README.md of a dataset folder."""
     finals = [(VERDICT_LABELS[v], stats.finals[v]) for v in VERDICTS] + [
         ("no final verdict yet", stats.finals[""])]
@@ -108,8 +108,9 @@ def dataset_card(stats: _Stats, *, name: str, title: str, guidelines: str, day: 
     n_people = len(stats.reviewers | stats.adjudicators)
     files = "\n".join(f"| `{file}` | {what} |" for file, what in DATA_FILES.items())
     features = "\n".join(f'    "{key}": {feature},' for key, feature in HF_FEATURES.items())
+    front = f"{CARD_KEY}: {json.dumps(recorded, ensure_ascii=False)}\n" if recorded else ""
     return f"""---
-pretty_name: {json.dumps(title)}
+{front}pretty_name: {json.dumps(title)}
 language:
 - en
 task_categories:
@@ -197,7 +198,11 @@ class DatasetWriter:
         self._out, self._title, self._guidelines = out, title, guidelines
         self._version = context.tool_version
         self._setup = review_setup(context.settings)
-        self._parts = [JsonlWriter(out / "claims.jsonl", context), ParquetWriter(out / "claims.parquet", context),
+        self._recorded = header_fields(context)
+        # No header line in the folder's claims.jsonl: `datasets` reads every line as a row. The
+        # card's front matter records the settings instead (read back by import).
+        self._parts = [JsonlWriter(out / "claims.jsonl", context, header=False),
+                       ParquetWriter(out / "claims.parquet", context),
                        CsvWriter(out / "claims.csv", context)]
         self._stats = _Stats()
 
@@ -210,7 +215,7 @@ class DatasetWriter:
         card = AtomicFile(self._out / "README.md")
         card.partial.write_text(dataset_card(
             self._stats, name=self._out.name, title=self._title, guidelines=self._guidelines, day=self._day,
-            version=self._version, setup=self._setup), encoding="utf-8")
+            version=self._version, setup=self._setup, recorded=self._recorded), encoding="utf-8")
         n = [part.close() for part in self._parts][0]
         card.commit()
         return n

@@ -19,7 +19,14 @@ from typing import Any
 from annotations.errors import ValidationError
 from annotations.records import Citation, Claim, Cues, Document, HistoryEntry, Quantity, Review, Verdict
 from annotations.storage import ClaimBundle, FinalVerdict
-from annotations.vocab import CLAIM_STATUSES, FINAL_SOURCES, SCHEMA_VERSION, VERDICT_LABELS, VERDICTS
+from annotations.vocab import (
+    CLAIM_STATUSES,
+    FINAL_SOURCES,
+    READABLE_SCHEMA_VERSIONS,
+    SCHEMA_VERSION,
+    VERDICT_LABELS,
+    VERDICTS,
+)
 
 ROW_KEYS: tuple[str, ...] = (
     "schema_version", "id", "document", "claim", "status", "reviewers", "reviews", "final", "citations",
@@ -203,9 +210,9 @@ class RowReader:
 
     def bundle(self, row: Any) -> ClaimBundle:
         row = _object("a line", row, ROW_KEYS)
-        if row["schema_version"] != SCHEMA_VERSION:
+        if row["schema_version"] not in READABLE_SCHEMA_VERSIONS:
             raise ValidationError(
-                f"schema_version must be {SCHEMA_VERSION!r}; got {row['schema_version']!r}")
+                f"schema_version must be one of {', '.join(READABLE_SCHEMA_VERSIONS)}; got {row['schema_version']!r}")
         claim_id = row["id"]
         if not isinstance(claim_id, str) or not claim_id:
             raise ValidationError(f"id must be the claim id (non-empty text); got {claim_id!r}")

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from annotations import schema
 from annotations.auth import Actor, hash_password, verify_password
-from annotations.domain import DEFAULT_SETTINGS, check_setting
+from annotations.domain import DEFAULT_SETTINGS
 from annotations.errors import NotFoundError, PermissionDeniedError, StaleEditError, ValidationError
-from annotations.records import User, check_user_name, utcnow
+from annotations.records import User, check_user_name
 from annotations.storage import mapping
 from annotations.storage.engine import StoreBase
 from annotations.storage.queries import needed_reviews
@@ -37,21 +37,10 @@ class Accounts(StoreBase):
 
     def set_setting(self, actor: Actor, key: str, value: Any) -> None:
         """Change a project setting (admins only); the change is logged with its old value."""
-        s = schema.settings
         try:
             with self._write() as conn:
                 actor = self._authorise(conn, actor, "manage")
-                value = check_setting(key, value)
-                row = conn.execute(select(s).where(s.c.key == key).with_for_update()).first()
-                before = {"value": row.value if row else DEFAULT_SETTINGS[key]}
-                now = utcnow()
-                if row is None:
-                    conn.execute(insert(s).values(key=key, value=value, version=1, updated_at=now,
-                                                  updated_by=actor.name))
-                else:
-                    conn.execute(update(s).where(s.c.key == key).values(
-                        value=value, version=row.version + 1, updated_at=now, updated_by=actor.name))
-                self._log(conn, actor.name, "setting", key, "set", before, {"value": value}, at=now)
+                self._put_setting(conn, actor, key, value)
         except IntegrityError:
             # Another admin stored this setting for the first time at the same moment.
             raise StaleEditError(f"setting {key} was just set by someone else; reload to see it",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ class Bundles(StoreBase):
 
     def import_bundles(
         self, actor: Actor, bundles: Iterable[ClaimBundle], *, batch_size: int = 500,
-        import_id: str | None = None, source: str = "",
+        import_id: str | None = None, source: str = "", settings: Mapping[str, Any] | None = None,
     ) -> ImportCounts:
         """Load exported claim bundles in one transaction: all or nothing. Needs the admin role,
         as it brings in other people's reviews and verdicts.
@@ -84,15 +84,22 @@ class Bundles(StoreBase):
         ``actor``: its entity id is ``import_id`` (the file's SHA-256 when ``import_jsonl`` runs
         it; a new id by default), and ``after`` holds ``source`` (what was imported, such as the
         file name) and the counts. That entry concerns no document or claim, so no export
-        carries it: an export imported into an empty store exports byte for byte the same."""
+        carries it: an export imported into an empty store exports byte for byte the same.
+
+        ``settings`` (key -> value) are stored in the same transaction, each change logged, and
+        listed in the counts: the settings an import adopts from its file."""
         counts = ImportCounts()
         doc_ids: dict[str, str] = {}
         seen_history: set[str] = set()
         with self._write() as conn:
             actor = self._authorise(conn, actor, "manage")
+            for key, value in (settings or {}).items():
+                self._put_setting(conn, actor, key, value)
+                counts.settings[key] = value
             for chunk in chunks(bundles, batch_size):
                 _import_chunk(conn, chunk, doc_ids, seen_history, counts)
-            changed = bool(counts.documents or counts.claims or counts.reviews or counts.verdicts or counts.history)
+            changed = bool(counts.documents or counts.claims or counts.reviews or counts.verdicts or counts.history
+                           or counts.settings)
             if changed:
                 self._log(conn, actor.name, "dataset", import_id or new_id(), "import", None,
                           {"source": source, **dataclasses.asdict(counts)})

@@ -17,13 +17,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from annotations import schema
 from annotations.auth import ACTION_NAMES, Actor
+from annotations.domain import DEFAULT_SETTINGS, check_setting
 from annotations.errors import PermissionDeniedError, ValidationError
 from annotations.records import HistoryEntry, utcnow
 from annotations.storage import mapping
@@ -234,3 +235,18 @@ class StoreBase:
             after=after, claim_id=claim_id, at=at or utcnow(),
         )
         conn.execute(insert(schema.history).values(**mapping.history_values(entry)))
+
+    def _put_setting(self, conn: Connection, actor: Actor, key: str, value: Any) -> None:
+        """Store setting ``key`` (checked) inside the write ``conn`` of an authorised ``actor``,
+        logged with its old value."""
+        s = schema.settings
+        value = check_setting(key, value)
+        row = conn.execute(select(s).where(s.c.key == key).with_for_update()).first()
+        before = {"value": row.value if row else DEFAULT_SETTINGS[key]}
+        now = utcnow()
+        if row is None:
+            conn.execute(insert(s).values(key=key, value=value, version=1, updated_at=now, updated_by=actor.name))
+        else:
+            conn.execute(update(s).where(s.c.key == key).values(
+                value=value, version=row.version + 1, updated_at=now, updated_by=actor.name))
+        self._log(conn, actor.name, "setting", key, "set", before, {"value": value}, at=now)

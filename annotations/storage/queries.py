@@ -128,12 +128,15 @@ class ClaimBundle:
 
 @dataclass
 class ImportCounts:
+    """What an import added and skipped, and the settings it adopted (key -> value)."""
+
     documents: int = 0
     claims: int = 0
     reviews: int = 0
     verdicts: int = 0
     history: int = 0
     skipped: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
