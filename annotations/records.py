@@ -16,6 +16,8 @@ import hashlib
 import math
 import re
 import uuid
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -30,6 +32,7 @@ from annotations.vocab import (
     HISTORY_ENTITIES,
     QUANTITY_KINDS,
     ROLES,
+    SOURCE_KINDS,
     VERDICTS,
 )
 
@@ -74,8 +77,83 @@ def _span(start: object, end: object, length: int | None = None, what: str = "sp
 
 
 @dataclass(frozen=True, slots=True)
+class SourceMap(Record):
+    """Where the characters of a document's text came from in its source file.
+
+    ``kind`` is the source format: ``text`` (the text is the file as read: the map is empty and
+    every offset maps to itself), ``markdown`` or ``html`` (the text is rendered from the markup:
+    see ``annotations.sources``). Segment ``i`` says that ``length[i]`` characters of the text
+    from ``text_starts[i]`` were copied from the source at ``source_starts[i]``; characters
+    outside every segment (list bullets, block breaks, decoded entities) came from no single
+    place, and map to the end of the segment before them. Source offsets are character offsets
+    into the file's decoded text (newlines as Python's text mode reads them)."""
+
+    kind: str = "text"
+    text_starts: tuple[int, ...] = ()
+    source_starts: tuple[int, ...] = ()
+    lengths: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        _one_of("source map kind", self.kind, SOURCE_KINDS)
+        for name in ("text_starts", "source_starts", "lengths"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+        if not len(self.text_starts) == len(self.source_starts) == len(self.lengths):
+            raise ValidationError(
+                f"a source map needs as many text starts, source starts and lengths; got {len(self.text_starts)}, "
+                f"{len(self.source_starts)} and {len(self.lengths)}")
+        if self.kind == "text" and self.text_starts:
+            raise ValidationError("a plain-text document maps to itself: its source map holds no segments")
+        ends = [start + n for start, n in zip(self.text_starts, self.lengths, strict=True)]
+        if any(n <= 0 for n in self.lengths) or any(b < a for a, b in zip(ends, self.text_starts[1:], strict=False)):
+            raise ValidationError("source map segments must be non-empty and in text order, without overlaps")
+
+    @classmethod
+    def from_pieces(cls, kind: str, pieces: Iterable[tuple[int, int, int]]) -> SourceMap:
+        """The map of ``(text start, source start, length)`` pieces in text order; pieces that go on
+        where the one before ended, in the text and in the source, become one segment."""
+        text_starts: list[int] = []
+        source_starts: list[int] = []
+        lengths: list[int] = []
+        for text_start, source_start, length in pieces:
+            if length <= 0:
+                continue
+            if lengths and text_starts[-1] + lengths[-1] == text_start and source_starts[-1] + lengths[-1] == source_start:
+                lengths[-1] += length
+            else:
+                text_starts.append(text_start)
+                source_starts.append(source_start)
+                lengths.append(length)
+        return cls(kind, tuple(text_starts), tuple(source_starts), tuple(lengths))
+
+    def source_offset(self, offset: int, *, forward: bool = False) -> int:
+        """The source offset of text offset ``offset``. A character copied from no single place
+        maps to the end of the segment before it, or with ``forward`` to the start of the one
+        after it (where a span that starts there begins in the source)."""
+        if self.kind == "text":
+            return offset
+        if not self.text_starts:
+            return 0
+        i = bisect_right(self.text_starts, offset) - 1
+        if i >= 0 and offset < self.text_starts[i] + self.lengths[i]:
+            return self.source_starts[i] + offset - self.text_starts[i]
+        if forward and i + 1 < len(self.text_starts):
+            return self.source_starts[i + 1]
+        return self.source_starts[i] + self.lengths[i] if i >= 0 else self.source_starts[0]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The source span of the text span ``start:end``: from where its first character came
+        from (or the next one that came from somewhere) to just after its last."""
+        first = self.source_offset(start, forward=True)
+        last = self.source_offset(end - 1) + 1 if end > start else first
+        return first, max(first, last)
+
+
+@dataclass(frozen=True, slots=True)
 class Document(Record):
-    """A source text, kept exactly as loaded. Claims point at character offsets into ``text``."""
+    """A source text, kept exactly as loaded, or as rendered from its markup (Markdown, HTML):
+    claims point at character offsets into ``text``, and ``source_map`` maps them back to the file."""
 
     name: str
     text: str
@@ -87,7 +165,9 @@ class Document(Record):
     content_hash: str = ""
     added_at: datetime = field(default_factory=utcnow)
     version: int = 1
+    source_map: SourceMap = field(default_factory=SourceMap)
 
+    _nested: ClassVar[dict[str, type]] = {"source_map": SourceMap}
     _datetimes: ClassVar[tuple[str, ...]] = ("added_at",)
 
     def __post_init__(self) -> None:

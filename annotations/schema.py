@@ -118,6 +118,9 @@ documents = Table(
     Column("added_by", String(64), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # The SourceMap record: what the text was rendered from, and where its characters came from.
+    # Always written; nullable only because SQLite cannot add a NOT NULL column in place.
+    Column("source_map", JSONValue, nullable=True),
 )
 
 claims = Table(

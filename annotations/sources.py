@@ -1,16 +1,25 @@
 """Load source texts into Document records: files from a folder, uploaded bytes, pasted text.
 
-Plain text (``.txt``) and Markdown (``.md``, ``.markdown``) are kept exactly as read, markdown
-syntax included, except that newlines are normalised the way Python's text mode does it
-(``\\r\\n`` and ``\\r`` become ``\\n``) and a leading UTF-8 byte-order mark is dropped. Claim
-offsets into such a document therefore match ``open(path, encoding="utf-8").read()``.
+Every file is first decoded, with newlines normalised the way Python's text mode does it
+(``\\r\\n`` and ``\\r`` become ``\\n``) and a leading UTF-8 byte-order mark dropped: the file's
+text. Plain text (``.txt``) is kept exactly so, and claim offsets into such a document match
+``open(path, encoding="utf-8").read()``.
 
-HTML (``.html``, ``.htm``) is reduced to its readable article text with trafilatura: one block
-per heading or paragraph, separated by blank lines, and list items on their own lines as
-``"  • item"`` (``"  1. item"`` for numbered lists, indented two more spaces per nesting level).
-Navigation, scripts and footers are left out. The page title leads when the article text does not
-already start with it, and a canonical http(s) URL, when the page gives one, becomes
-``Document.url``.
+Markup is rendered to plain text, so that no claim holds markup, and both formats come out in the
+same shapes: one block per heading or paragraph, separated by blank lines, and list items on their
+own lines as ``"  • item"`` (``"  1. item"`` for numbered lists, indented two more spaces per
+nesting level).
+
+- Markdown (``.md``, ``.markdown``) with markdown-it-py (:mod:`annotations.rendering`): emphasis,
+  links and code marks leave their text; images, inline HTML and rules leave nothing.
+- HTML (``.html``, ``.htm``) is reduced to its readable article text with trafilatura.
+  Navigation, scripts and footers are left out. The page title leads when the article text does
+  not already start with it, and a canonical http(s) URL, when the page gives one, becomes
+  ``Document.url``.
+
+Claims point into the rendered text, which is what the document stores; its ``source_map``
+(:class:`~annotations.records.SourceMap`) maps those offsets back to the file's text, exactly for
+Markdown, word by word for HTML.
 
 A file that is not UTF-8 is decoded with the encoding charset-normalizer detects, and
 ``Document.encoding`` names it (``"cp1252"``, ``"cp1251"``, ...; always ``"utf-8"`` otherwise).
@@ -33,8 +42,9 @@ import trafilatura
 from lxml.etree import _Element
 
 from annotations.errors import IngestError, ValidationError
-from annotations.records import Document, check_http_url
-from annotations.vocab import HTML_SUFFIXES, SOURCE_SUFFIXES
+from annotations.records import Document, SourceMap, check_http_url
+from annotations.rendering import BULLET, align_words, markdown_to_text
+from annotations.vocab import HTML_SUFFIXES, MARKDOWN_SUFFIXES, SOURCE_SUFFIXES
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 """Files larger than this many bytes are refused unless a caller passes another limit."""
@@ -60,7 +70,6 @@ _CP1252_MARGIN = 0.05
 _UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _PASTE_NAME_LENGTH = 60
-_BULLET = "•"
 
 
 @dataclass
@@ -202,7 +211,7 @@ def _list_lines(element: _Element, depth: int) -> list[str]:
         if item.tag != "item":
             continue
         number += 1
-        marker = f"{number}." if ordered else _BULLET
+        marker = f"{number}." if ordered else BULLET
         text = " ".join(_clean_lines(_inline_text(item, " ")))
         if text:
             lines.append(f"{indent}{marker} {text}")
@@ -239,8 +248,9 @@ def _blocks(container: _Element) -> Iterator[str]:
             yield " ".join(child.tail.split())
 
 
-def html_to_text(name: str, html: str) -> tuple[str, str | None]:
-    """Reduce an HTML page to its article text; returns (text, canonical http(s) URL or None).
+def html_to_text(name: str, html: str) -> tuple[str, str | None, SourceMap]:
+    """Reduce an HTML page to its article text; returns (text, canonical http(s) URL or None, the
+    text's map back to the page).
 
     Raises IngestError when trafilatura finds no article text.
     """
@@ -266,7 +276,8 @@ def html_to_text(name: str, html: str) -> tuple[str, str | None]:
             url = check_http_url(url)
         except ValidationError:
             url = None
-    return "\n\n".join(blocks) + "\n", url or None
+    text = "\n\n".join(blocks) + "\n"
+    return text, url or None, align_words(text, html)
 
 
 # ------------------------------------------------------------------------------ loaders
@@ -299,11 +310,16 @@ def load_bytes(
     if not text.strip():
         raise IngestError(name, "holds only whitespace, no text")
     url = None
+    text = normalise_newlines(text)
+    source_map = SourceMap()
     if suffix in HTML_SUFFIXES:
-        text, url = html_to_text(name, text)
-    else:
-        text = normalise_newlines(text)
-    return Document(name=_stem(name), text=text, origin=origin, url=url, encoding=encoding, added_by=added_by)
+        text, url, source_map = html_to_text(name, text)
+    elif suffix in MARKDOWN_SUFFIXES:
+        text, source_map = markdown_to_text(text)
+        if not text.strip():
+            raise IngestError(name, "holds no text once its Markdown is rendered (only markup, images or HTML)")
+    return Document(name=_stem(name), text=text, origin=origin, url=url, encoding=encoding, added_by=added_by,
+                    source_map=source_map)
 
 
 def load_path(

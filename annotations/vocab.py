@@ -42,6 +42,9 @@ MARKDOWN_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
 HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm")
 SOURCE_SUFFIXES: tuple[str, ...] = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES
 
+# What a document's text was rendered from (annotations.records.SourceMap.kind).
+SOURCE_KINDS: tuple[str, ...] = ("text", "markdown", "html")
+
 # Who put a claim into the store.
 CLAIM_ORIGINS: tuple[str, ...] = ("pipeline", "reviewer", "import")
 

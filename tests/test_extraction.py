@@ -499,6 +499,40 @@ def test_evaluate_reads_a_cp1252_source_that_ingest_accepts(nlp: Language, tmp_p
     assert (report.n_gold, report.found_must) == (2, 2)
 
 
+# ------------------------------------------------------------------------------- Markdown
+
+MARKDOWN_ARTICLE = """# Ashwagandha for stress
+
+**Ashwagandha** is [proven](https://example.org/trial) to calm the nerves. **It lowers cortisol by *30%* in
+3 days**, according to one supplement brand. Taking `600 mg` daily is **completely safe** for everyone.
+
+- Sleep improves within _two weeks_;
+- **anxiety** disappears for good.
+"""
+
+
+@pytest.mark.parametrize("name", ["ashwagandha.md", "vitamin-c-serum.md"])
+def test_no_claim_of_a_markdown_file_holds_markup(nlp: Language, tmp_path: Path, name: str) -> None:
+    import re
+
+    from annotations.sources import load_path
+
+    path = Path(__file__).resolve().parents[1] / "app" / "demo_corpus" / name
+    if name == "ashwagandha.md":
+        path = tmp_path / name
+        path.write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    source = path.read_text(encoding="utf-8")
+    document = load_path(path)
+    claims = extract_document(nlp, document)
+    assert len(claims) >= 3
+    for claim in claims:
+        claim.check_against(document.text)  # offsets point into the stored text
+        assert not re.search(r"[*_`#]|\]\(|\[", claim.text), claim.text
+        start, end = document.source_map.source_span(claim.start, claim.end)
+        words = re.sub(r"\]\([^)]*\)|[*_`\[]", "", source[start:end]).split()
+        assert words == claim.text.split(), claim.text  # and map back to the same words in the file
+
+
 # -------------------------------------------------------------- the shared source texts
 
 

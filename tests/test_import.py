@@ -127,6 +127,8 @@ def test_a_schema_1_0_file_without_a_header_imports_under_the_stores_settings(ex
                                                                               ann: Actor, tmp_path: Path) -> None:
     old = tmp_path / "old.jsonl"
     rows = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()[1:]]
+    for row in rows:  # 1.0 rows had no source map
+        del row["document"]["source_map"]
     old.write_text("".join(dump_row({**row, "schema_version": "1.0"}) + "\n" for row in rows), encoding="utf-8")
     assert read_header(old).settings is None
     assert import_jsonl(store, old, ann).claims == 8
@@ -226,6 +228,10 @@ CORRUPTIONS = [
     (edit_line(1, lambda r: r["header"]["settings"].update(blind_review=True)), 1,
      r"header.settings must hold the settings reviews_per_claim; got blind_review, reviews_per_claim"),
     (swap_lines(1, 2), 2, r"a header line must be the first line of the file"),
+    (edit_line(2, lambda r: r["document"].update(source_map=None)), 2,
+     r"document.source_map must be given with document.text; got null"),
+    (edit_line(2, lambda r: r["document"]["source_map"].update(kind="pdf")), 2,
+     r"source map kind must be one of text, markdown, html; got 'pdf'"),
 ]
 
 

@@ -14,15 +14,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from annotations import schema
 from annotations.auth import Actor
 from annotations.records import Document, claim_from_span
-from annotations.storage import MIGRATIONS, Store
+from annotations.storage import MIGRATIONS, Store, mapping
 
-HEAD = "0003_document_order_index"
+HEAD = "0004_document_source_map"
 TABLES = {"documents", "claims", "reviews", "verdicts", "users", "history", "settings"}
 
 
@@ -44,12 +44,13 @@ def index_names(store: Store, table: str) -> set[str]:
 def test_migrations_are_named_and_ordered() -> None:
     scripts = ScriptDirectory(str(MIGRATIONS))
     revisions = list(reversed(list(scripts.walk_revisions())))
-    assert [r.revision for r in revisions] == ["0001_initial", "0002_queue_indexes", HEAD]
+    assert [r.revision for r in revisions] == ["0001_initial", "0002_queue_indexes", "0003_document_order_index", HEAD]
     for number, rev in enumerate(revisions, start=1):
         assert re.fullmatch(rf"{number:04d}_[a-z_]+", rev.revision)
         assert Path(rev.path).name == f"{rev.revision}.py"
         assert rev.doc, f"{rev.revision} needs a one-line description"
-    assert [r.down_revision for r in revisions] == [None, "0001_initial", "0002_queue_indexes"]
+    assert [r.down_revision for r in revisions] == [None, "0001_initial", "0002_queue_indexes",
+                                                    "0003_document_order_index"]
 
 
 def test_a_new_store_is_migrated_to_the_head(store: Store) -> None:
@@ -76,13 +77,18 @@ def test_upgrading_keeps_the_data(db_url: str, ann: Actor) -> None:
         assert "ix_claims_review_count_score" in index_names(store, "claims")
         doc = Document(name="a.txt", text="Zinc shortens colds. Vitamin D prevents flu.")
         claims = [claim_from_span(doc, 0, 19, score=0.4), claim_from_span(doc, 21, 43, score=0.8)]
-        store.add_document(ann, doc, claims)
+        # Stored as the code of 0001 stored them: the documents table had no source map yet.
+        with store.engine.begin() as conn:
+            conn.execute(insert(schema.documents).values(
+                {k: v for k, v in mapping.document_values(doc).items() if k != "source_map"}))
+            conn.execute(insert(schema.claims), [{**mapping.claim_values(c), "review_count": 0} for c in claims])
         review = store.save_review(ann, claims[1].id, "unsupported")
         store.migrate()
         assert {"ix_claims_withdrawn_review_count_score_id", "ix_claims_document_id_start_offset_id"} <= index_names(
             store, "claims")
         assert "ix_claims_document_id_start_offset" not in index_names(store, "claims")
         assert store.review_of(claims[1].id, "ann") == review
+        assert store.get_document(doc.id) == doc  # its source map: the text as read
         assert store.next_claim("ann").id == claims[0].id
         assert [c.id for c in store.iter_claims()] == [claims[0].id, claims[1].id]
         store.downgrade("0001_initial")

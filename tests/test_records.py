@@ -15,6 +15,7 @@ from annotations.records import (
     HistoryEntry,
     Quantity,
     Review,
+    SourceMap,
     User,
     Verdict,
     check_http_url,
@@ -307,3 +308,34 @@ def test_history_entity_outside_the_set() -> None:
         HistoryEntry(entity="comment", entity_id="x", action="create", actor="ann")
     with pytest.raises(ValidationError, match="history action must be a non-empty string"):
         HistoryEntry(entity="claim", entity_id="x", action="", actor="ann")
+
+
+# ------------------------------------------------------------------------------- source maps
+
+
+def test_a_source_map_merges_pieces_that_go_on_and_maps_spans_back() -> None:
+    # text "Zinc heals acne" from source "**Zinc** heals [acne](u)": three pieces, two of them adjoining
+    source = "**Zinc** heals [acne](u)"
+    sm = SourceMap.from_pieces("markdown", [(0, 2, 4), (4, 8, 7), (11, 16, 4)])
+    assert (sm.text_starts, sm.source_starts, sm.lengths) == ((0, 4, 11), (2, 8, 16), (4, 7, 4))
+    assert [source[slice(*sm.source_span(a, b))] for a, b in ((0, 4), (5, 10), (0, 15), (11, 15))] == [
+        "Zinc", "heals", "Zinc** heals [acne", "acne"]
+    assert SourceMap.from_pieces("markdown", [(0, 0, 3), (3, 3, 2)]).lengths == (5,)
+    assert SourceMap().source_span(3, 9) == (3, 9)  # plain text maps to itself
+
+
+def test_an_unmapped_character_maps_to_the_next_segment_at_a_spans_start() -> None:
+    sm = SourceMap.from_pieces("html", [(4, 100, 5), (10, 200, 3)])  # text 0:4 and 9:10 came from nowhere
+    assert sm.source_span(2, 9) == (100, 105)
+    assert sm.source_span(9, 13) == (200, 203)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"kind": "pdf"}, "source map kind must be one of text, markdown, html; got 'pdf'"),
+    ({"kind": "text", "text_starts": (0,), "source_starts": (0,), "lengths": (1,)}, "maps to itself"),
+    ({"kind": "html", "text_starts": (0,), "source_starts": (), "lengths": (1,)}, "as many text starts"),
+    ({"kind": "html", "text_starts": (0, 2), "source_starts": (0, 5), "lengths": (3, 1)}, "without overlaps"),
+])
+def test_a_source_map_checks_itself(fields: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        SourceMap(**fields)

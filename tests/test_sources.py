@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -192,11 +193,99 @@ def test_newlines_match_python_text_mode(tmp_path: Path, raw: bytes) -> None:
     assert "\r" not in expected
 
 
-def test_markdown_is_kept_raw() -> None:
-    source = (
-        "# Collagen drinks\n\n- **Smooth** skin in *two* weeks\n- [Study](https://example.org)\n\n1. Mix\n"
+MARKDOWN = (
+    "# Collagen *drinks*\n\n"
+    "Collagen **smooths** skin in [two weeks](https://example.org/a), says\none maker &amp; a \\*study\\*.\n\n"
+    "- **Smooth** skin\n- Fewer `lines`\n  1. nested one\n  2. nested two\n\n"
+    "3. Mix\n4. Drink ![a cup](cup.png)\n\n"
+    "> Quoted claim here.\n\n"
+    "| dose | effect |\n| --- | --- |\n| 5 g | firmer skin |\n\n"
+    "<div>raw html</div>\n\n---\n\n"
+    "```\nmix 5 g daily\n```\n"
+)
+
+
+def test_markdown_is_rendered_to_text_without_markup() -> None:
+    doc = load_bytes("collagen.md", MARKDOWN.encode(), origin="x")
+    assert doc.text == (
+        "Collagen drinks\n\n"
+        "Collagen smooths skin in two weeks, says one maker & a *study*.\n\n"
+        "  • Smooth skin\n"
+        "  • Fewer lines\n"
+        "    1. nested one\n"
+        "    2. nested two\n\n"
+        "  3. Mix\n"
+        "  4. Drink\n\n"
+        "Quoted claim here.\n\n"
+        "dose | effect\n"
+        "5 g | firmer skin\n\n"
+        "mix 5 g daily\n"
     )
-    assert load_bytes("collagen.md", source.encode(), origin="x").text == source
+    assert doc.source_map.kind == "markdown"
+
+
+@pytest.mark.parametrize("phrase", [
+    "Collagen drinks", "smooths skin in two weeks", "says one maker", "Smooth skin", "nested two", "Drink",
+    "Quoted claim here.", "firmer skin", "mix 5 g daily",
+])
+def test_markdown_offsets_map_back_to_the_source(phrase: str) -> None:
+    doc = load_bytes("collagen.md", MARKDOWN.encode(), origin="x")
+    start = doc.text.index(phrase)
+    s_start, s_end = doc.source_map.source_span(start, start + len(phrase))
+    copied = MARKDOWN[s_start:s_end]
+    assert copied.startswith(phrase.split()[0]) and copied.endswith(phrase.split()[-1])
+    # the same words, with the markup between them that the text leaves out
+    unmarked = re.sub(r"\]\([^)]*\)|[*`\[]", "", copied)
+    assert " ".join(unmarked.split()) == phrase
+
+
+def test_markdown_and_html_of_one_article_give_the_same_text() -> None:
+    html = """
+<p>Retinol speeds up cell renewal, so the skin looks smoother within a month.</p>
+<h2>What it helps with</h2>
+<p>Used every night, the cream gives these results:</p>
+<ul><li>fewer <b>fine lines</b></li><li>smaller pores</li></ul>
+<h2>How to apply</h2>
+<ol><li>Cleanse the skin.</li><li>Apply a pea-sized amount.</li></ol>
+<p>Redness may appear<br>in the first week.</p>
+"""
+    markdown = """# Retinol night cream review
+
+Retinol speeds up cell renewal,
+so the skin looks smoother within a month.
+
+## What it helps with
+
+Used every night, the cream gives these results:
+
+* fewer **fine lines**
+* smaller _pores_
+
+## How to apply
+
+1. Cleanse the skin.
+2. Apply a pea-sized amount.
+
+Redness may appear\\
+in the first week.
+"""
+    from_html = load_bytes("retinol.html", page(article=html), origin="x")
+    from_markdown = load_bytes("retinol.md", markdown.encode(), origin="x")
+    assert from_markdown.text == from_html.text
+    for doc, source in ((from_markdown, markdown), (from_html, page(article=html).decode())):
+        start = doc.text.index("fine lines")
+        s_start, s_end = doc.source_map.source_span(start, start + len("fine lines"))
+        assert source[s_start:s_end] == "fine lines", doc.name
+
+
+def test_a_markdown_file_of_markup_only_is_refused() -> None:
+    with pytest.raises(IngestError, match="holds no text once its Markdown is rendered"):
+        load_bytes("empty.md", b"![only a picture](a.png)\n\n<div></div>\n", origin="x")
+
+
+def test_a_plain_text_document_maps_to_itself() -> None:
+    doc = load_bytes("a.txt", ARTICLE.encode(), origin="x")
+    assert (doc.source_map.kind, doc.source_map.source_span(4, 9)) == ("text", (4, 9))
 
 
 # ------------------------------------------------------------------------------- HTML

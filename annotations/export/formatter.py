@@ -5,9 +5,10 @@ A row is a plain JSON-ready dict; every writer (JSONL, CSV, Parquet, ClaimReview
 dataset folder, spaCy DocBin) consumes the same rows. ``docs/formats.md`` documents each field;
 ``annotations/export/examples/claims.jsonl`` shows them.
 
-The document's full text and its history are large and the same for every claim of a document, so
-they are written once: on the first row of each document in a file. Later rows of that document
-carry ``null`` for ``document.text`` and ``document.history`` (the reader carries them forward).
+The document's full text, its source map and its history are large and the same for every claim of
+a document, so they are written once: on the first row of each document in a file. Later rows of
+that document carry ``null`` for ``document.text``, ``document.source_map`` and
+``document.history`` (the reader carries them forward).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ ROW_KEYS: tuple[str, ...] = (
 )
 DOCUMENT_KEYS: tuple[str, ...] = (
     "id", "name", "origin", "url", "encoding", "content_hash", "added_by", "added_at", "version", "text",
-    "history",
+    "source_map", "history",
 )
+# What schema 1.0 rows lacked: they are read with the default (the text as read).
+ADDED_IN_1_1: tuple[str, ...] = ("source_map",)
 CLAIM_KEYS: tuple[str, ...] = (
     "start", "end", "text", "sentence_start", "sentence_end", "sentence", "context", "claim_type", "score",
     "rule_id", "cues", "quantities", "origin", "created_by", "created_at", "updated_at", "version", "withdrawn",
@@ -94,6 +97,7 @@ def document_dict(document: Document, history: list[HistoryEntry] | None) -> dic
         "encoding": document.encoding, "content_hash": document.content_hash, "added_by": document.added_by,
         "added_at": document.added_at.isoformat(), "version": document.version,
         "text": None if history is None else document.text,
+        "source_map": None if history is None else document.source_map.to_dict(),
         "history": None if history is None else [history_dict(e) for e in history],
     }
 
@@ -216,7 +220,9 @@ class RowReader:
         claim_id = row["id"]
         if not isinstance(claim_id, str) or not claim_id:
             raise ValidationError(f"id must be the claim id (non-empty text); got {claim_id!r}")
-        document, document_history = self._document(_object("document", row["document"], DOCUMENT_KEYS))
+        keys = DOCUMENT_KEYS if row["schema_version"] != "1.0" else tuple(
+            k for k in DOCUMENT_KEYS if k not in ADDED_IN_1_1)
+        document, document_history = self._document(_object("document", row["document"], keys))
 
         claim_data = _object("claim", row["claim"], CLAIM_KEYS)
         quantities = [Quantity.from_dict(q) for q in _list("claim.quantities", claim_data["quantities"])]
@@ -252,9 +258,11 @@ class RowReader:
                 raise ValidationError(
                     f"document {doc_id} has content_hash {current.content_hash} on an earlier line; "
                     f"got {data['content_hash']!r}")
-            if data["history"] is not None:
-                raise ValidationError("document.history must be null when document.text is null")
+            if data["history"] is not None or data.get("source_map") is not None:
+                raise ValidationError("document.history and document.source_map must be null when document.text is null")
             return current, []
+        if "source_map" in data and data["source_map"] is None:
+            raise ValidationError("document.source_map must be given with document.text; got null")
         document = Document.from_dict(_drop(data, "history"))
         if self._hashes.get(document.id, document.content_hash) != document.content_hash:
             raise ValidationError(
