@@ -227,7 +227,9 @@ def test_stale_edit_shows_newer_version_and_keeps_input(seeded):
     store.save_review(local_actor("ann"), claims["spots"].id, "unsupported", "saved elsewhere",
                       [Citation("url", "https://example.org/other-tab")])
     at.button(key="review_save").click().run()
-    assert any("changed elsewhere" in text for text in _texts(at.warning))
+    [warning] = [text for text in _texts(at.warning) if "since you opened" in text]
+    assert "you started a new review, and another tab or session saved one" in warning
+    assert "version None" not in warning
     shown = " ".join(_texts(at.markdown)) + " ".join(_texts(at.text))
     assert "Stored version 1" in shown and ":red-badge[Unsupported]" in shown and "saved elsewhere" in shown
     assert "https://example.org/other-tab" in shown

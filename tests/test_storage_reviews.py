@@ -56,7 +56,8 @@ def test_a_stale_review_is_refused_with_the_newer_one(article: StoredArticle, re
     store, claim = article.store, article.claims[0]
     store.save_review(reviewer_actor, claim.id, "unsupported")
     tab_a = store.save_review(reviewer_actor, claim.id, "risky", expected_version=1)
-    with pytest.raises(StaleEditError, match="changed elsewhere .* you edited version 1, stored version 2 says 'risky'") as err:
+    with pytest.raises(StaleEditError, match="changed elsewhere .* you edited version 1 since you opened the claim; "
+                                             "the stored version 2 says 'risky'") as err:
         store.save_review(reviewer_actor, claim.id, "supported", expected_version=1)
     assert err.value.current == tab_a
     assert store.review_of(claim.id, "rita") == tab_a
@@ -71,6 +72,9 @@ def test_saving_as_new_over_an_existing_review_is_stale(article: StoredArticle, 
         with pytest.raises(StaleEditError, match="stored version 1 says 'unsupported'") as err:
             store.save_review(reviewer_actor, claim.id, "supported")
         assert err.value.current == saved
+        message = str(err.value)
+        assert message.startswith("you started a new review, and another tab or session saved one since you opened")
+        assert "None" not in message
     finally:
         other_tab.close()
 

@@ -76,11 +76,13 @@ class Reviews(StoreBase):
                     return draft
                 old = mapping.review(row)
                 if expected_version != old.version:
+                    what = ("you started a new review, and another tab or session saved one" if expected_version is None
+                            else f"your review of this claim was changed elsewhere (another tab or session): you "
+                                 f"edited version {expected_version}")
                     raise StaleEditError(
-                        f"your review of this claim was changed elsewhere (another tab or session) "
-                        f"since you opened it: you edited version {expected_version}, stored version "
-                        f"{old.version} says {old.verdict!r}{' (withdrawn)' if old.withdrawn else ''}. "
-                        "Reload to see it, then save again.", current=old)
+                        f"{what} since you opened the claim; the stored version {old.version} says "
+                        f"{old.verdict!r}{' (withdrawn)' if old.withdrawn else ''}. Reload to see it, then save again.",
+                        current=old)
                 new = old.replace(verdict=verdict, rationale=draft.rationale, citations=draft.citations,
                                   updated_at=now, version=old.version + 1, withdrawn=False)
                 conn.execute(update(r).where(r.c.id == old.id).values(**mapping.changes(old, new)))
