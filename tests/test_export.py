@@ -587,7 +587,7 @@ def test_an_export_collects_reference_cycles_as_it_goes(sample: Store, tmp_path:
     ("settings", "says"),
     [
         ({}, "Each claim needed one review."),
-        ({"reviews_per_claim": 2, "blind_review": True}, "Each claim needed 2 reviews, given blind"),
+        ({"reviews_per_claim": 2, "blind_review": True}, "The project asked for 2 reviews per claim, given blind"),
         ({"reviews_per_claim": 2, "blind_review": False}, "reviewers could see each other's reviews"),
     ],
 )
@@ -595,3 +595,15 @@ def test_dataset_card_says_how_reviews_were_collected(settings, says):
     from annotations.export.dataset import review_setup
 
     assert says in review_setup(settings)
+
+
+def test_dataset_card_does_not_call_single_reviews_double_or_blind():
+    from annotations.export.dataset import review_setup
+
+    settings = {"reviews_per_claim": 2, "blind_review": True}
+    mostly_one = review_setup(settings, {1: 26, 2: 4})
+    assert mostly_one.endswith("Of the 30 claims, 26 have one review, 4 have two or more reviews. Most claims have a "
+                               "single review or none, so most labels here rest on one reviewer: this is not a "
+                               "double-reviewed dataset.")
+    assert review_setup(settings, {2: 9, 1: 1}).endswith("Of the 10 claims, 1 has one review, 9 have two or more "
+                                                         "reviews.")

@@ -56,9 +56,11 @@ class _Stats:
         self.reviewers: set[str] = set()
         self.adjudicators: set[str] = set()
         self.ratings: list[Rating] = []
+        self.per_claim: Counter[int] = Counter()  # number of active reviews -> claims
 
     def add(self, row: dict[str, Any]) -> None:
         self.claims += 1
+        self.per_claim[sum(1 for review in row["reviews"] if not review["withdrawn"])] += 1
         self.documents.add(row["document"]["id"])
         claim_type = row["claim"]["claim_type"]
         self.types[claim_type] += 1
@@ -85,16 +87,32 @@ def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def review_setup(settings: Mapping[str, Any]) -> str:
-    """How the reviews were collected, from the project settings: how many reviews each claim
-    needed and whether reviewers saw each other's work before giving their own."""
+def review_setup(settings: Mapping[str, Any], per_claim: Mapping[int, int] | None = None) -> str:
+    """How the reviews were collected: what the project settings asked for (how many reviews each
+    claim needed, whether reviewers saw each other's work before giving their own) and, given
+    ``per_claim`` (number of active reviews -> number of claims), how many claims got them. A
+    card does not call a dataset double or blind reviewed when most of its claims had one review."""
     needed = int(settings.get("reviews_per_claim", 1))
     if needed < 2:
-        return "Each claim needed one review."
-    if settings.get("blind_review", True):
-        return (f"Each claim needed {needed} reviews, given blind: a reviewer saw the other reviews of a "
-                "claim only after saving their own.")
-    return f"Each claim needed {needed} reviews; reviewers could see each other's reviews before giving theirs."
+        asked = "Each claim needed one review."
+    elif settings.get("blind_review", True):
+        asked = (f"The project asked for {needed} reviews per claim, given blind: a reviewer saw the other reviews "
+                 "of a claim only after saving their own.")
+    else:
+        asked = (f"The project asked for {needed} reviews per claim; reviewers could see each other's reviews "
+                 "before giving theirs.")
+    if not per_claim:
+        return asked
+    total = sum(per_claim.values())
+    counts = {"none": per_claim.get(0, 0), "one": per_claim.get(1, 0),
+              "two or more": sum(n for k, n in per_claim.items() if k >= 2)}
+    said = ", ".join(f"{n} {'has' if n == 1 else 'have'} {what} review{'' if what == 'one' else 's'}"
+                     for what, n in counts.items() if n)
+    text = f"{asked} Of the {total} claims, {said}."
+    if counts["two or more"] * 2 < total:
+        text += (" Most claims have a single review or none, so most labels here rest on one reviewer: this is "
+                 "not a double-reviewed dataset.")
+    return text
 
 
 def dataset_card(stats: _Stats, *, name: str, title: str, guidelines: str, day: dt.date, version: str,
@@ -197,7 +215,7 @@ class DatasetWriter:
             raise ValidationError(f"date must be an ISO date like 2026-11-25; got {date!r}") from None
         self._out, self._title, self._guidelines = out, title, guidelines
         self._version = context.tool_version
-        self._setup = review_setup(context.settings)
+        self._settings = context.settings
         self._recorded = header_fields(context)
         # No header line in the folder's claims.jsonl: `datasets` reads every line as a row. The
         # card's front matter records the settings instead (read back by import).
@@ -215,7 +233,8 @@ class DatasetWriter:
         card = AtomicFile(self._out / "README.md")
         card.partial.write_text(dataset_card(
             self._stats, name=self._out.name, title=self._title, guidelines=self._guidelines, day=self._day,
-            version=self._version, setup=self._setup, recorded=self._recorded), encoding="utf-8")
+            version=self._version, setup=review_setup(self._settings, self._stats.per_claim),
+            recorded=self._recorded), encoding="utf-8")
         n = [part.close() for part in self._parts][0]
         card.commit()
         return n
