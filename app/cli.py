@@ -251,8 +251,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         options["bom"] = True
     if args.label_by:
         options["label_by"] = args.label_by
+    if args.base_url:
+        options["base_url"] = args.base_url
     summary = export(store, args.format, Path(args.out), flt, **options)
     print(summary.describe() if hasattr(summary, "describe") else summary, file=sys.stderr)
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -442,6 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-claims", action="store_true", help="include claims nobody reviewed yet")
     p.add_argument("--bom", action="store_true", help="csv: start with a UTF-8 BOM, for spreadsheets")
     p.add_argument("--label-by", choices=("verdict", "claim_type"), help="spacy: span label (default verdict)")
+    p.add_argument("--base-url", metavar="URL", help="claimreview: the page that publishes the reviews (default: "
+                                                     "the organisation URL); each record's url is URL#claim-<id>")
     _add_db(p)
 
     p = add("import", cmd_import, "load a JSONL export (all or nothing; importing twice adds nothing)")

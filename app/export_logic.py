@@ -57,6 +57,7 @@ class ExportFile:
     data: bytes
     mime: str
     summary: str
+    warnings: tuple[str, ...] = ()
 
 
 def build_export(
@@ -74,7 +75,8 @@ def build_export(
             data, name, kind = Path(archive).read_bytes(), f"{stem}.zip", "zip"
         else:
             data, name, kind = out.read_bytes(), out.name, spec.extension.lstrip(".")
-    return ExportFile(name, data, MIME_TYPES.get(kind, "application/octet-stream"), export_summary_text(summary))
+    return ExportFile(name, data, MIME_TYPES.get(kind, "application/octet-stream"), export_summary_text(summary),
+                      summary.warnings)
 
 
 def export_summary_text(summary: ExportSummary) -> str:

@@ -546,3 +546,18 @@ def test_import_refuses_other_settings_unless_adopting_them(capsys, tmp_path, db
     assert err == "adopted the export's setting reviews_per_claim = 2\n"
     code, out, _ = run(capsys, "claims", "--status", "in_review", "--db", fresh)
     assert [row["id"] for row in jsonl(out)] == [claim_ids[0]]  # one review of the two it needs
+
+
+def test_claimreview_export_warns_of_placeholders_and_says_what_to_set(capsys, tmp_path, db, claim_ids):
+    run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    code, _, err = run(capsys, "export", "--format", "claimreview", "--out", str(tmp_path / "cr.json"), "--db", db)
+    assert code == 0
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2
+    assert "placeholder author" in warnings[0] and "settings set organisation" in warnings[0]
+    assert "urn: url" in warnings[1] and "--base-url" in warnings[1]
+    code, _, err = run(capsys, "export", "--format", "claimreview", "--out", str(tmp_path / "cr.json"),
+                       "--base-url", "https://desk.example/reviews", "--db", db)
+    assert [line for line in err.splitlines() if "urn:" in line] == []
+    record = json.loads((tmp_path / "cr.json").read_text(encoding="utf-8"))[0]
+    assert record["url"] == f"https://desk.example/reviews#claim-{claim_ids[0]}"

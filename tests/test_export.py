@@ -327,16 +327,23 @@ def test_claimreview_without_organisation_settings(tmp_path: Path) -> None:
     """No organisation set: a clear default author, and urls from base_url, else the document url."""
     settings, bundles = load_source()
     context = ExportContext(settings={})
-    export_bundles(reviewed(bundles), "claimreview", tmp_path / "a.json", context)
+    summary = export_bundles(reviewed(bundles), "claimreview", tmp_path / "a.json", context)
     records = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert {r["author"]["name"] for r in records} == {DEFAULT_ORGANISATION}
     assert [r["url"] for r in records] == [
         f"https://wellness-blog.example.com/magnesium-sleep#claim-{cid(n)}" for n in (1, 3, 4)
     ] + [f"urn:claimcheck:claim:{cid(6)}"]
+    author, urn = summary.warnings  # said, with what to set
+    assert "the 4 record(s) name the placeholder author" in author and "settings set organisation" in author
+    assert "1 record(s) have a urn: url" in urn and "organisation_url" in urn and "base_url" in urn
 
-    export_bundles(reviewed(bundles), "claimreview", tmp_path / "b.json", context, base_url="https://desk.example/r")
+    summary = export_bundles(reviewed(bundles), "claimreview", tmp_path / "b.json", context,
+                             base_url="https://desk.example/r")
     records = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     assert records[-1]["url"] == f"https://desk.example/r#claim-{cid(6)}"
+    assert [w.split(":")[1].split(",")[0] for w in summary.warnings] == [" no organisation is set"]
+    configured = ExportContext(settings={"organisation": "Desk", "organisation_url": "https://desk.example"})
+    assert export_bundles(reviewed(bundles), "claimreview", tmp_path / "c.json", configured).warnings == ()
 
 
 # ------------------------------------------------------------------------------------- gold

@@ -106,6 +106,23 @@ def claim_review(row: dict[str, Any], organisation: str, organisation_url: str, 
     return record
 
 
+def placeholder_warnings(n_records: int, n_urn: int, organisation: str) -> list[str]:
+    """What a ClaimReview file holds that is not fit to publish, and what to set: the placeholder
+    author when no organisation is set, and ``urn:`` urls where no page to publish on is known."""
+    warnings = []
+    if n_records and not organisation:
+        warnings.append(
+            f"ClaimReview: no organisation is set, so the {n_records} record(s) name the placeholder author "
+            f"{DEFAULT_ORGANISATION!r}; set the organisation and its URL (Users & settings page, or "
+            "python -m app settings set organisation \"Your desk\" and settings set organisation_url https://...)")
+    if n_urn:
+        warnings.append(
+            f"ClaimReview: {n_urn} record(s) have a urn: url instead of a web page, as neither the base_url option, "
+            "the organisation_url setting nor the article's URL was known; set organisation_url, or give base_url "
+            "(the page that publishes the reviews: Export page option, or --base-url)")
+    return warnings
+
+
 class ClaimReviewWriter:
     """A JSON array of ClaimReview records. The organisation comes from the store's settings
     (``organisation``, ``organisation_url``); ``base_url`` is the page that publishes the reviews
@@ -117,6 +134,8 @@ class ClaimReviewWriter:
         self._organisation = str(context.settings.get("organisation") or "")
         self._organisation_url = str(context.settings.get("organisation_url") or "")
         self._n = 0
+        self._n_urn = 0
+        self.warnings: list[str] = []
         self._file.handle.write("[")
 
     def write(self, row: dict[str, Any]) -> None:
@@ -124,6 +143,7 @@ class ClaimReviewWriter:
         if final is None or final["verdict"] not in RATING_SCALE:
             return
         record = claim_review(row, self._organisation, self._organisation_url, self._base_url)
+        self._n_urn += record["url"].startswith("urn:")
         text = json.dumps(record, ensure_ascii=False, indent=2)
         self._file.handle.write(("," if self._n else "") + "\n" + text)
         self._n += 1
@@ -131,6 +151,7 @@ class ClaimReviewWriter:
     def close(self) -> int:
         self._file.handle.write("\n]\n")
         self._file.commit()
+        self.warnings = placeholder_warnings(self._n, self._n_urn, self._organisation)
         return self._n
 
     def abort(self) -> None:

@@ -36,7 +36,9 @@ def tool_version() -> str:
 class ExportSummary:
     """What an export wrote. ``n_claims`` claims (with ``n_reviews`` active reviews, from
     ``n_documents`` documents) passed the filter; ``n_records`` records went into the output
-    (lines, rows, ClaimReviews, gold claims or spans: some formats leave some claims out)."""
+    (lines, rows, ClaimReviews, gold claims or spans: some formats leave some claims out).
+    ``warnings`` say what the output holds that needs fixing before use, and what to set (a writer
+    lists them in its ``warnings`` once closed)."""
 
     format: str
     path: Path
@@ -45,6 +47,7 @@ class ExportSummary:
     n_reviews: int
     n_records: int
     files: tuple[Path, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_left_out(self) -> int:
@@ -131,7 +134,8 @@ def export_bundles(
         raise
     n_records = writer.close()
     files = tuple(sorted(p for p in out.iterdir() if not p.name.startswith("."))) if spec.folder else (out,)
-    return ExportSummary(fmt, out, len(documents), n_claims, n_reviews, n_records, files)
+    warnings = tuple(getattr(writer, "warnings", ()))
+    return ExportSummary(fmt, out, len(documents), n_claims, n_reviews, n_records, files, warnings)
 
 
 def export(store: Store, fmt: str, out: Path, flt: ExportFilter | None = None, **options: Any) -> ExportSummary:

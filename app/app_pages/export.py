@@ -62,6 +62,8 @@ result = st.session_state.get("export_result")
 if result and result[0] == choice:
     exported = result[1]
     st.success(exported.summary)
+    for warning in exported.warnings:
+        st.warning(warning, icon=":material/warning:")
     st.download_button(f"Download {exported.file_name}", exported.data, file_name=exported.file_name,
                        mime=exported.mime, key="export_download", on_click="ignore")
 elif result:
