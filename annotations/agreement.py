@@ -20,6 +20,7 @@ Definitions, for ratings grouped by claim ("unit"):
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -290,6 +291,17 @@ def compute_agreement(ratings: Iterable[Rating]) -> AgreementReport:
 
 
 NOTHING_TO_COMPARE = "no claim has two reviews yet"
+# Below this many claims with two or more reviews, agreement figures come with a caveat: one review
+# more or less moves them a long way (kappa over a single claim is 1, 0 or undefined).
+FEW_CLAIMS = 10
+
+
+def few_claims_caveat(n_claims: int) -> str:
+    """A caveat for agreement figures computed over ``n_claims`` claims; empty from ``FEW_CLAIMS`` up."""
+    if n_claims >= FEW_CLAIMS or n_claims == 0:
+        return ""
+    return (f"computed over only {n_claims} claim{'' if n_claims == 1 else 's'}: with fewer than {FEW_CLAIMS}, one "
+            "review more or less swings kappa and alpha widely, so read them as provisional")
 
 
 def _fig(value: float | None, digits: int = 3) -> str:
@@ -319,6 +331,9 @@ def format_report(report: AgreementReport) -> str:
     if report.n_claims == 0:
         lines.append(f"  {NOTHING_TO_COMPARE}")
         return "\n".join(lines) + "\n"
+    if few_claims_caveat(report.n_claims):
+        lines += textwrap.wrap(f"caveat: {few_claims_caveat(report.n_claims)}", width=98, initial_indent="  ",
+                               subsequent_indent="  ")
     lines += [
         "",
         f"  {'scope':<22} {'unanimous':<15}  {'Fleiss kappa':<22}  Krippendorff alpha",
@@ -332,6 +347,7 @@ def format_report(report: AgreementReport) -> str:
         lines.append(
             f"  {pair.a} / {pair.b}: n={pair.n}, agree {_pct(pair.observed)}, "
             f"kappa {_fig(pair.cohen_kappa)}, is-a-claim kappa {_fig(is_claim_kappa[pair.a, pair.b])}"
+            + (" (too few claims to go by)" if pair.n < FEW_CLAIMS else "")
         )
     lines += [
         "",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from annotations.agreement import AgreementReport, AgreementStats
+from annotations.agreement import FEW_CLAIMS, AgreementReport, AgreementStats, few_claims_caveat
+
+__all__ = ["Metric", "agreement_metrics", "few_claims_caveat", "pair_rows", "scope_rows"]
 
 
 def _fig(value: float | None) -> str:
@@ -40,7 +42,9 @@ def agreement_metrics(stats: AgreementStats) -> list[Metric]:
 def pair_rows(stats: AgreementStats) -> list[dict[str, Any]]:
     """Cohen's kappa of each reviewer pair, on the claims both reviewed."""
     return [{"reviewer A": p.a, "reviewer B": p.b, "n": p.n, "agreement": _pct(p.observed),
-             "Cohen's kappa": _fig(p.cohen_kappa)} for p in stats.pairs]
+             "Cohen's kappa": _fig(p.cohen_kappa),
+             "note": f"fewer than {FEW_CLAIMS} claims: provisional" if p.n < FEW_CLAIMS else ""}
+            for p in stats.pairs]
 
 
 def _scope_row(scope: str, stats: AgreementStats) -> dict[str, Any]:

@@ -345,6 +345,16 @@ def test_format_report_shows_figures_with_n() -> None:
     assert "is-a-claim kappa n/a" in text
 
 
+def test_agreement_over_few_claims_comes_with_a_caveat() -> None:
+    one = format_report(compute_agreement(ratings([("c1", "ann", "supported"), ("c1", "bob", "supported")])))
+    assert "caveat: computed over only 1 claim: with fewer than 10, one review more or less swings kappa" in " ".join(
+        one.split())
+    assert "ann / bob: n=1, agree 100.0%, kappa n/a, is-a-claim kappa n/a (too few claims to go by)" in one
+    rows = [(f"c{i}", reviewer, "supported" if i % 3 else "risky") for i in range(12) for reviewer in ("ann", "bob")]
+    many = format_report(compute_agreement(ratings(rows)))
+    assert "caveat" not in many and "too few claims" not in many
+
+
 def test_ratings_from_reviews_skips_withdrawn() -> None:
     claim = Claim(document_id="d1", start=0, end=4, text="Zinc", claim_type="dosage")
     reviews = [

@@ -27,7 +27,9 @@ def test_agreement_figures_for_two_reviewers(seeded):
     assert metrics["Percent agreement"].value == "66.7%"
     # p_o = 2/3; p_e = (2/3*1/3) + (1/3*1/3) = 1/3; kappa = (2/3 - 1/3) / (2/3) = 0.5
     assert logic.pair_rows(report) == [
-        {"reviewer A": "raj", "reviewer B": "rita", "n": 3, "agreement": "66.7%", "Cohen's kappa": "0.500"}]
+        {"reviewer A": "raj", "reviewer B": "rita", "n": 3, "agreement": "66.7%", "Cohen's kappa": "0.500",
+         "note": "fewer than 10 claims: provisional"}]
+    assert logic.few_claims_caveat(report.n_claims).startswith("computed over only 3 claims")
     assert "m=2" in metrics["Fleiss' kappa"].help and "n=3" in metrics["Fleiss' kappa"].help
     scopes = {row["scope"]: row for row in logic.scope_rows(report)}
     assert list(scopes) == ["all verdicts", "is a claim (yes/no)", "type: efficacy", "type: safety"]

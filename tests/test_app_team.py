@@ -323,7 +323,8 @@ def test_agreement_page_shows_kappa(app_store, open_page):
     assert metrics["Ratings"] == "6"
     pairs = at.dataframe[0].value.to_dict("records")
     assert pairs == [{"reviewer A": "raj", "reviewer B": "rita", "n": 3, "agreement": "66.7%",
-                      "Cohen's kappa": "0.500"}]
+                      "Cohen's kappa": "0.500", "note": "fewer than 10 claims: provisional"}]
+    assert any("computed over only 3 claims" in w for w in (x.value for x in at.warning))
     scopes = [row["scope"] for row in at.dataframe[1].value.to_dict("records")]
     assert scopes == ["all verdicts", "is a claim (yes/no)", "type: efficacy", "type: safety", "type: duration"]
 
@@ -345,7 +346,8 @@ def test_export_page_offers_jsonl_and_csv_downloads(app_store, open_page):
     exported = at.session_state["export_result"][1]
     assert at.download_button[0].label == f"Download {exported.file_name}"
     assert exported.file_name.endswith(".jsonl")
-    lines = [json.loads(line) for line in exported.data.decode("utf-8").splitlines()]
+    header, *lines = [json.loads(line) for line in exported.data.decode("utf-8").splitlines()]
+    assert header["header"]["settings"] == {"reviews_per_claim": 1}
     assert {row["id"] for row in lines} == {ids[0], ids[1]}
 
     at.selectbox(key="export_format").set_value("csv").run()

@@ -104,7 +104,8 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
         download_button.click()
     path = tmp_path / "export.jsonl"
     download_info.value.save_as(path)
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    header, *records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert "settings" in header["header"]
     [record] = [r for r in records if r["claim"]["text"] == claim_text]
     [review] = record["reviews"]
     assert (review["reviewer"], review["verdict"], review["rationale"]) == ("Ann", "unsupported", RATIONALE)

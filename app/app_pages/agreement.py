@@ -19,6 +19,8 @@ if report.n_claims == 0:
 
 st.caption(f"{report.n_ratings} active reviews by {report.n_reviewers} reviewers; {report.n_claims} claims "
            "have two or more reviews. n/a: undefined, because every review gave the same single answer.")
+if logic.few_claims_caveat(report.n_claims):
+    st.warning(f"These figures are {logic.few_claims_caveat(report.n_claims)}.", icon=":material/info:")
 for column, metric in zip(st.columns(4), logic.agreement_metrics(report), strict=True):
     column.metric(metric.label, metric.value, help=metric.help)
 
