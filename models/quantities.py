@@ -14,12 +14,19 @@ quantulum3 and remembered.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
 
 from models.resources import json_data, singular
+
+# Without scikit-learn, importing quantulum3 warns that its unit classifier needs it ("Run `uv sync
+# --extra classifier`..."), on every start. The grammar does not use that classifier (it turns it
+# off in quantulum_unit and uses quantulum3's dictionary), so only that one warning is silenced.
+warnings.filterwarnings("ignore", message=r"Classifier dependencies not installed", category=UserWarning,
+                        module=r"quantulum3\.classifier")
 
 
 class Tok(NamedTuple):

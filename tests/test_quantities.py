@@ -102,3 +102,19 @@ def test_a_quantity_does_not_run_across_a_line_break() -> None:
     nlp.add_pipe("claim_quantities")
     doc = nlp("Take 5\nminutes of rest")
     assert [(s.text, s.label_) for s in doc.spans[QUANTITY_KEY]] == [("5", "number")]
+
+
+@pytest.mark.slow  # a fresh interpreter loads quantulum3's unit tables
+def test_no_classifier_warning_from_quantulum3_without_scikit_learn() -> None:
+    """The runtime lock has no scikit-learn; quantulum3 then warned on every start that its
+    classifier needs it, though the grammar does not use it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; sys.modules['sklearn'] = None; sys.modules['joblib'] = None\n"  # as if not installed
+            "from models.quantities import quantulum_unit\nprint(quantulum_unit('mm'))\n")
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], check=True)
+    assert done.stdout == "millimetre\n"
+    assert "classifier" not in done.stderr and "Warning" not in done.stderr
