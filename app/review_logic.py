@@ -184,6 +184,10 @@ def save_claim_edit(
 # --------------------------------------------------------------------------------- history
 
 
+# The history table wraps its cells, so a value is shown whole unless it runs to a page.
+_LONGEST = 500
+
+
 def _short(key: str, value: Any) -> str:
     if key == "citations" and isinstance(value, list):
         return f"{len(value)} citation(s)"
@@ -193,7 +197,7 @@ def _short(key: str, value: Any) -> str:
     if key == "quantities" and isinstance(value, list):
         return ", ".join(repr(q.get("text", "")) for q in value if isinstance(q, dict)) or "none"
     if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "…")
+        return repr(value if len(value) <= _LONGEST else value[: _LONGEST - 3] + "…")
     return str(value)
 
 
@@ -225,3 +229,9 @@ def history_rows(entries: Iterable[HistoryEntry]) -> list[dict[str, str]]:
          "change": describe_change(e.before, e.after)}
         for e in entries
     ]
+
+
+def history_table(entries: Iterable[HistoryEntry]) -> list[dict[str, str]]:
+    """The history rows as the page's table shows them, wrapped in full rather than cut off: its
+    cells are Markdown, so each is escaped (a claim's text is the source's, untrusted)."""
+    return [{key: md_escape(value) for key, value in row.items()} for row in history_rows(entries)]

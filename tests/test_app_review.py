@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from annotations.auth import Actor, local_actor
 from annotations.records import Citation, Document, claim_from_span
 from annotations.storage import Store
+from app.views import md_escape
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -313,9 +314,10 @@ def test_other_reviews_status_and_history_are_shown(seeded):
     text = " ".join(_texts(at.markdown)) + " ".join(_texts(at.text))
     assert "by **bob**" in text and "bob's reasons" in text and ":blue-badge[in review]" in text
     assert "no final verdict yet" in text
-    history = at.dataframe[0].value
+    history = at.table[0].value
     assert list(history["action"]) == ["claim create", "review create"]
     assert list(history["who"]) == ["loader", "bob"]
+    assert "'Vitamin C fades dark spots in 7 days'" in history["change"][0]  # whole, not cut off
     _fill(at, "risky").button(key="review_save").click().run()
     at.button(key="review_prev").click().run()  # back to the claim, now agreed by both
     text = " ".join(_texts(at.markdown))
@@ -409,9 +411,9 @@ def test_withdraw_own_review_after_confirming(seeded):
     assert _shown(at) == claims["spots"].id
     assert any("Withdrew your review" in text for text in _texts(at.success))
     assert "review_withdraw" not in _keys(at)  # a withdrawn review cannot be withdrawn again
-    history = at.dataframe[0].value
+    history = at.table[0].value
     assert list(history["action"])[-1] == "review withdraw"
-    assert list(history["change"])[-1] == "withdrawn: False → True"
+    assert list(history["change"])[-1] == md_escape("withdrawn: False → True")
     assert at.get("progress")[0].proto.text.startswith("You reviewed **0** of **4**")
     # saving again restores it
     at.button(key="review_save").click().run()

@@ -401,7 +401,7 @@ def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store
     assert "Blind review" in shown
     assert "rita" not in shown and "Supported" not in shown and "in review" not in shown
     assert not any(e.label.startswith("Other reviews") for e in at.expander)
-    assert list(at.dataframe[0].value["who"]) == ["ada"]  # the claim's creation, not rita's review
+    assert list(at.table[0].value["who"]) == ["ada"]  # the claim's creation, not rita's review
 
     at.radio(key="review_verdict").set_value("risky")
     at.button(key="review_save").click().run()
@@ -409,7 +409,7 @@ def test_blind_review_hides_the_other_reviews_until_the_reviewer_saves(app_store
     at.run()
     shown = " ".join(texts(at, "markdown")) + " ".join(texts(at, "text"))
     assert "by **rita**" in shown and "rita's reasons" in shown and ":orange-badge[disputed]" in shown
-    assert list(at.dataframe[0].value["who"]) == ["ada", "rita", "raj"]
+    assert list(at.table[0].value["who"]) == ["ada", "rita", "raj"]
 
 
 def test_adjudicators_see_the_reviews_and_blind_review_can_be_turned_off(app_store, open_page):

@@ -63,6 +63,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.locator(".st-key-sources_paste_load button").click()
     expect(page.get_by_text(re.compile(r"Added Green tea with [1-9]\d* candidate claim"))).to_be_visible(
         timeout=TIMEOUT)
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # client.toolbarMode
 
     # Review: name, verdict, rationale, a DOI citation, save.
     open_nav_page(page, "Review")

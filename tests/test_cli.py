@@ -561,3 +561,11 @@ def test_claimreview_export_warns_of_placeholders_and_says_what_to_set(capsys, t
     assert [line for line in err.splitlines() if "urn:" in line] == []
     record = json.loads((tmp_path / "cr.json").read_text(encoding="utf-8"))[0]
     assert record["url"] == f"https://desk.example/reviews#claim-{claim_ids[0]}"
+
+
+def test_the_served_app_shows_no_deploy_button():
+    """`serve` starts Streamlit in the project folder, whose .streamlit/config.toml sets the toolbar
+    to the viewer's: no Deploy button, no developer menu."""
+    code = "from streamlit import config; print(config.get_option('client.toolbarMode'))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "viewer"

@@ -11,6 +11,7 @@ from annotations.errors import NotFoundError, StaleEditError, ValidationError
 from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, Review, claim_from_span
 from annotations.storage import ClaimFilter
 from app import review_logic as logic
+from app.views import md_escape
 
 TEXT = (
     "Serum guide\n\n"
@@ -335,6 +336,15 @@ def test_history_rows_of_a_saved_review(seeded, ann):
     assert rows[-1]["who"] == "ann"
     assert "verdict: 'supported' → 'unsupported'" in rows[-1]["change"]
     assert "citations: 0 citation(s) → 1 citation(s)" in rows[-1]["change"]
+
+
+def test_history_table_shows_every_change_in_full_and_escaped():
+    long_text = "Zinc <b>heals</b> *all* acne " + "and more " * 20
+    entry = HistoryEntry(entity="claim", entity_id="c", action="update", actor="bo",
+                         before={"text": "Zinc heals acne"}, after={"text": long_text})
+    [row] = logic.history_table([entry])
+    assert row["change"] == md_escape(f"text: 'Zinc heals acne' → {long_text!r}")  # whole
+    assert "*all*" not in row["change"] and "<b>" not in row["change"]
 
 
 def test_history_rows_when_column():

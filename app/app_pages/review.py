@@ -179,7 +179,8 @@ with left:
                 show_citations(review.citations)
     history = logic.visible_history(detail.history, who.name) if blind else detail.history
     with st.expander(f"History ({len(history)})"):
-        st.dataframe(logic.history_rows(history), hide_index=True, width="stretch")
+        # A table wraps each change in full; a dataframe's cells cut long ones off.
+        st.table(logic.history_table(history), hide_index=True, border="horizontal")
 
     with st.expander("Adjust this claim's span or type"):
         st.caption("Give the exact text of the claim as it appears near here, or set start/end offsets. "
