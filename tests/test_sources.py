@@ -29,6 +29,17 @@ _RNG = random.Random(7)
 GARBAGE = bytes(_RNG.randrange(0x80, 0x100) for _ in range(400))
 
 
+RETINOL_ARTICLE = """
+<p>Retinol speeds up cell renewal, so the skin looks smoother within a month.</p>
+<h2>What it helps with</h2>
+<p>Used every night, the cream gives these results:</p>
+<ul><li>fewer <b>fine lines</b></li><li>smaller pores</li></ul>
+<h2>How to apply</h2>
+<ol><li>Cleanse the skin.</li><li>Apply a pea-sized amount.</li></ol>
+<p>Redness may appear<br>in the first week.</p>
+"""
+
+
 def page(head: str = "", article: str = "") -> bytes:
     """A small web page with navigation, scripts and a footer around ``article``."""
     return f"""<!DOCTYPE html>
@@ -240,15 +251,6 @@ def test_markdown_offsets_map_back_to_the_source(phrase: str) -> None:
 
 
 def test_markdown_and_html_of_one_article_give_the_same_text() -> None:
-    html = """
-<p>Retinol speeds up cell renewal, so the skin looks smoother within a month.</p>
-<h2>What it helps with</h2>
-<p>Used every night, the cream gives these results:</p>
-<ul><li>fewer <b>fine lines</b></li><li>smaller pores</li></ul>
-<h2>How to apply</h2>
-<ol><li>Cleanse the skin.</li><li>Apply a pea-sized amount.</li></ol>
-<p>Redness may appear<br>in the first week.</p>
-"""
     markdown = """# Retinol night cream review
 
 Retinol speeds up cell renewal,
@@ -269,10 +271,10 @@ Used every night, the cream gives these results:
 Redness may appear\\
 in the first week.
 """
-    from_html = load_bytes("retinol.html", page(article=html), origin="x")
+    from_html = load_bytes("retinol.html", page(article=RETINOL_ARTICLE), origin="x")
     from_markdown = load_bytes("retinol.md", markdown.encode(), origin="x")
     assert from_markdown.text == from_html.text
-    for doc, source in ((from_markdown, markdown), (from_html, page(article=html).decode())):
+    for doc, source in ((from_markdown, markdown), (from_html, page(article=RETINOL_ARTICLE).decode())):
         start = doc.text.index("fine lines")
         s_start, s_end = doc.source_map.source_span(start, start + len("fine lines"))
         assert source[s_start:s_end] == "fine lines", doc.name
@@ -292,16 +294,7 @@ def test_a_plain_text_document_maps_to_itself() -> None:
 
 
 def test_html_is_reduced_to_article_text_with_blocks_and_list_items_on_their_own_lines() -> None:
-    article = """
-<p>Retinol speeds up cell renewal, so the skin looks smoother within a month.</p>
-<h2>What it helps with</h2>
-<p>Used every night, the cream gives these results:</p>
-<ul><li>fewer <b>fine lines</b></li><li>smaller pores</li></ul>
-<h2>How to apply</h2>
-<ol><li>Cleanse the skin.</li><li>Apply a pea-sized amount.</li></ol>
-<p>Redness may appear<br>in the first week.</p>
-"""
-    doc = load_bytes("retinol.html", page(article=article), origin="upload:retinol.html")
+    doc = load_bytes("retinol.html", page(article=RETINOL_ARTICLE), origin="upload:retinol.html")
     assert doc.text == (
         "Retinol night cream review\n\n"
         "Retinol speeds up cell renewal, so the skin looks smoother within a month.\n\n"
