@@ -97,7 +97,7 @@ class Record:
                 if not isinstance(kwargs[name], (list, tuple)):
                     raise ValidationError(f"{cls.__name__}.{name} must be a list; got {type(kwargs[name]).__name__}")
                 kwargs[name] = tuple(
-                    nested.from_dict(v) if isinstance(v, dict) else v  # type: ignore[attr-defined]
+                    v if isinstance(v, nested) else nested.from_dict(v)  # type: ignore[attr-defined]
                     for v in kwargs[name]
                 )
         for name in cls._datetimes:
