@@ -114,15 +114,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print candidate claims of files as JSON Lines, without storing anything."""
     from annotations.sources import load_paths
-    from models.extract import candidate_json, extract_texts
+    from models.extract import extract_documents, extract_line
 
     loaded = load_paths(args.paths, max_bytes=load_config().max_bytes)
     for refused in loaded.refused:
         print(f"refused {refused}", file=sys.stderr)
     nlp = _load_nlp(args)
-    items = ((doc.name, doc.text) for doc in loaded.documents)
-    for name, candidates in extract_texts(nlp, items, n_process=args.n_process):
-        _print_jsonl((candidate_json(name, c) for c in candidates), sys.stdout)
+    for document, claims in extract_documents(nlp, loaded.documents, n_process=args.n_process):
+        _print_jsonl((extract_line(document, claim) for claim in claims), sys.stdout)
     return 1 if loaded.refused else 0
 
 
@@ -152,15 +151,11 @@ def _claim_filter(args: argparse.Namespace) -> ClaimFilter:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    """Print stored claims as JSON Lines, each with its id."""
+    """Print stored claims as JSON Lines: each claim's id, its document's name, and its fields."""
     store = _open_store(args)
     names = {d.id: d.name for d in store.list_documents()}
-    rows = (
-        {"id": c.id, "doc": names.get(c.document_id, c.document_id), "document_id": c.document_id,
-         "start": c.start, "end": c.end, "text": c.text, "claim_type": c.claim_type, "score": round(c.score, 4),
-         "rule_id": c.rule_id, "origin": c.origin, "version": c.version}
-        for c in store.iter_claims(_claim_filter(args))
-    )
+    rows = ({"id": c.id, "doc": names.get(c.document_id, c.document_id), **c.to_dict()}
+            for c in store.iter_claims(_claim_filter(args)))
     _print_jsonl(rows, sys.stdout)
     return 0
 
@@ -358,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     _add_model(p)
 
-    p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id")
+    p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id and fields")
     _add_claim_filters(p)
     _add_db(p)
 

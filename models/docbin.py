@@ -32,12 +32,14 @@ SPANS_KEY = "claims"
 USER_DATA_KEY = "claimcheck"
 
 
+# The claim fields a span's record keeps, besides the claim's id and its review outcome.
+SPAN_CLAIM_KEYS: tuple[str, ...] = ("start", "end", "text", "claim_type", "score", "rule_id")
+
+
 def _span_record(row: dict[str, Any]) -> dict[str, Any]:
     claim, final = row["claim"], row["final"]
     return {
-        "id": row["id"], "start": claim["start"], "end": claim["end"], "text": claim["text"],
-        "claim_type": claim["claim_type"], "score": claim["score"], "rule_id": claim["rule_id"],
-        "status": row["status"], "verdict": final["verdict"] if final else None,
+        "id": row["id"], **{key: claim[key] for key in SPAN_CLAIM_KEYS}, "status": row["status"], "verdict": final["verdict"] if final else None,
         "final_source": final["source"] if final else None,
         "reviews": [{"reviewer": r["reviewer"], "verdict": r["verdict"]} for r in row["reviews"] if not r["withdrawn"]],
         "citations": [{"kind": c["kind"], "identifier": c["identifier"], "quote": c["quote"]}

@@ -139,6 +139,7 @@ def test_ingest_then_claims_lists_ids(capsys, tmp_path, db):
         for row in rows:
             claim = store.get_claim(row["id"])
             assert (row["doc"], row["text"]) == ("green-tea", ARTICLE[claim.start:claim.end])
+            assert row == {"id": claim.id, "doc": "green-tea", **claim.to_dict()}
     code, out, err = run(capsys, "ingest", str(source), "--db", db)
     assert (code, out) == (0, "already stored: green-tea\n")
 
