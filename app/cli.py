@@ -175,6 +175,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_withdraw_claim(args: argparse.Namespace) -> int:
+    """Withdraw a claim added by mistake: it leaves the queues, lists and exports; its history stays."""
+    store = _open_store(args)
+    claim_id = store.resolve_claim_id(args.claim_id)
+    actor = _actor_for(store, args.reviewer)
+    claim = store.withdraw_claim(actor, claim_id, store.get_claim(claim_id).version)
+    print(json.dumps({"claim_id": claim.id, "withdrawn": claim.withdrawn, "version": claim.version}))
+    return 0
+
+
 def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
     """An ISO date or timestamp; a bare date means the start of that day, or with
     ``end_of_day`` its end, so ``--until 2026-11-25`` includes that whole day."""
@@ -365,6 +375,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rationale", help="why")
     p.add_argument("--cite", action="append", metavar="REF",
                    help="a DOI (10.1000/xyz), PMID:123456 or http(s) URL (repeatable)")
+    _add_db(p)
+
+    p = add("withdraw-claim", cmd_withdraw_claim,
+            "withdraw a claim added by mistake (your own; any claim for an admin): it leaves the queues, "
+            "lists and exports")
+    p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id, or a unique prefix of 6+ characters")
+    p.add_argument("--reviewer", required=True, help="who withdraws it (an account once sign-in is on; its "
+                                                     f"password is read from ${PASSWORD_ENV} or stdin)")
     _add_db(p)
 
     p = add("export", cmd_export, "export claims and reviews as a dataset")
