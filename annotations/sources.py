@@ -98,17 +98,23 @@ def max_bytes_from_env(env: Mapping[str, str] | None = None) -> int:
     return value
 
 
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB ({size:,} bytes)"
-    return f"{size / (1024 * 1024):.1f} MB ({size:,} bytes)"
+def human_size(size: int) -> str:
+    """A size in bytes as people read it: ``5242880`` -> ``"5 MB"``, ``1536`` -> ``"1.5 KB"``,
+    ``10`` -> ``"10 bytes"``."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def _exact_size(size: int) -> str:
+    """:func:`human_size`, with the exact count of bytes when it rounds."""
+    return human_size(size) if size < 1024 else f"{human_size(size)} ({size:,} bytes)"
 
 
 def _check_size(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise IngestError(name, f"is too large: {_human_size(size)}; the limit is {_human_size(max_bytes)}")
+        raise IngestError(name, f"is too large: {_exact_size(size)}; the limit is {_exact_size(max_bytes)}")
 
 
 # ---------------------------------------------------------------------------- decoding

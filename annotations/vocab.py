@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from annotations.errors import ValidationError
+
 SCHEMA_VERSION = "1.0"
 
 VERDICTS: tuple[str, ...] = ("supported", "unsupported", "risky", "not_a_claim")
@@ -48,3 +50,21 @@ HISTORY_ENTITIES: tuple[str, ...] = ("document", "claim", "review", "verdict", "
 
 # Where a claim's final verdict comes from.
 FINAL_SOURCES: tuple[str, ...] = ("adjudication", "consensus")
+
+# The words that switch something on or off: a setting, an environment variable, a format option.
+SWITCH_WORDS: dict[str, bool] = {
+    "1": True, "true": True, "yes": True, "on": True,
+    "0": False, "false": False, "no": False, "off": False,
+}
+
+
+def parse_switch(what: str, value: object) -> bool:
+    """``value`` (a bool, or one of :data:`SWITCH_WORDS` in any case, or the number 1 or 0) as on or
+    off; anything else is refused with a message naming ``what``, the words allowed and the value
+    that arrived."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in SWITCH_WORDS:
+        raise ValidationError(f"{what} must be on or off (true/false, yes/no, 1/0); got {value!r}")
+    return SWITCH_WORDS[word]

@@ -175,6 +175,19 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Withdraw one's own review of a claim: marked withdrawn (never deleted) and logged in the history."""
+    from app.review_logic import withdraw_own_review
+
+    store = _open_store(args)
+    claim_id = store.resolve_claim_id(args.claim_id)
+    review = withdraw_own_review(store, _actor_for(store, args.reviewer), claim_id)
+    print(json.dumps({"review_id": review.id, "claim_id": claim_id, "reviewer": review.reviewer,
+                      "verdict": review.verdict, "version": review.version, "withdrawn": review.withdrawn},
+                     ensure_ascii=False))
+    return 0
+
+
 def cmd_withdraw_claim(args: argparse.Namespace) -> int:
     """Withdraw a claim added by mistake: it leaves the queues, lists and exports; its history stays."""
     store = _open_store(args)
@@ -375,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rationale", help="why")
     p.add_argument("--cite", action="append", metavar="REF",
                    help="a DOI (10.1000/xyz), PMID:123456 or http(s) URL (repeatable)")
+    _add_db(p)
+
+    p = add("withdraw", cmd_withdraw, "withdraw your own review of a claim (kept in the history; "
+                                      "reviewing the claim again restores it)")
+    p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id, or a unique prefix of 6+ characters")
+    p.add_argument("--reviewer", required=True, help="whose review (an account once sign-in is on; its "
+                                                     f"password is read from ${PASSWORD_ENV} or stdin)")
     _add_db(p)
 
     p = add("withdraw-claim", cmd_withdraw_claim,

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations.errors import ValidationError
 from annotations.sources import max_bytes_from_env
 from annotations.storage import default_sqlite_url
+from annotations.vocab import parse_switch
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = ROOT / "data" / "claimcheck.db"
@@ -29,15 +29,6 @@ class AppConfig:
     demo: bool = True
 
 
-def _flag(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ValidationError(f"{name} must be 1/0, true/false, yes/no or on/off; got {value!r}")
-
-
 def load_config(env: Mapping[str, str] | None = None, *, db: str | None = None) -> AppConfig:
     """The configuration from ``--db`` (when given) and the environment."""
     env = os.environ if env is None else env
@@ -46,5 +37,5 @@ def load_config(env: Mapping[str, str] | None = None, *, db: str | None = None) 
         db_url=db_url,
         max_bytes=max_bytes_from_env(env),
         model=env.get(ENV_MODEL) or None,
-        demo=_flag(ENV_DEMO, env.get(ENV_DEMO, "1")),
+        demo=parse_switch(ENV_DEMO, env.get(ENV_DEMO, "1").strip() or "off"),  # set but empty: off
     )

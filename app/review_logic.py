@@ -1,158 +1,21 @@
-"""Plain functions behind the Review and Sources pages: which claim to show, building a save from the
-form, finding a span from typed text, and turning records into the short texts the pages draw.
+"""Plain functions behind the Review page: which claim to show, what a blind reviewer may see,
+saving (and withdrawing) one's own review, the span editor, and the claim's history.
 
-No Streamlit here, so tests call these directly. Source text is untrusted: HTML built here escapes
-every piece of it (``html.escape``), and text meant for Markdown goes through :func:`md_escape`.
+No Streamlit here, so tests call these directly. What several pages draw (badges, the claim card,
+citations) lives in :mod:`app.views`.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from annotations.auth import Actor
-from annotations.errors import ValidationError
-from annotations.records import Citation, Claim, Document, HistoryEntry, Quantity, Review, occurrences
-from annotations.storage import ClaimFilter, DocumentSummary, FinalVerdict, Store
-from annotations.vocab import CITATION_KIND_LABELS, VERDICT_LABELS, VERDICTS
-from app import views
-
-if TYPE_CHECKING:  # app.workflow loads the spaCy side; these helpers do not need it
-    from app.workflow import IngestOutcome
-
-# ------------------------------------------------------------------------------ formatting
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
-
-
-def md_escape(text: str) -> str:
-    """``text`` with Markdown syntax characters backslash-escaped, newlines as spaces, so
-    Streamlit shows it literally."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def when(moment: datetime | None) -> str:
-    """A timestamp as ``2026-05-01 14:03 UTC``."""
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-_VERDICT_COLOURS = {"supported": "green", "unsupported": "red", "risky": "orange", "not_a_claim": "gray"}
-_STATUS_COLOURS = {"unreviewed": "gray", "in_review": "blue", "reviewed": "green", "disputed": "orange",
-                   "settled": "violet"}
-
-
-def verdict_badge(verdict: str) -> str:
-    """A coloured Markdown badge naming the verdict."""
-    return f":{_VERDICT_COLOURS.get(verdict, 'gray')}-badge[{VERDICT_LABELS.get(verdict, verdict)}]"
-
-
-def status_badge(status: str) -> str:
-    return f":{_STATUS_COLOURS.get(status, 'gray')}-badge[{status.replace('_', ' ')}]"
-
-
-def type_badge(claim_type: str) -> str:
-    return f":blue-badge[{claim_type}]"
-
-
-def _link(url: str) -> str:
-    """A URL safe inside a Markdown link target."""
-    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-
-
-def citation_lines(citations: Iterable[Citation]) -> list[str]:
-    """One Markdown line per citation: kind, linked identifier, quoted passage, note."""
-    lines = []
-    for c in citations:
-        label = md_escape(c.identifier)
-        ident = f"[{label}]({_link(c.link)})" if c.link else label
-        line = f"- **{CITATION_KIND_LABELS.get(c.kind, c.kind)}** {ident}"
-        if c.quote:
-            line += f" — “{md_escape(c.quote)}”"
-        if c.note:
-            line += f" — {md_escape(c.note)}"
-        lines.append(line)
-    return lines
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def quantity_text(q: Quantity) -> str:
-    """A parsed quantity as ``"up to 30% → ≤ 30 percent (percent)"``."""
-    if q.minimum is not None and q.maximum is not None:
-        bounds = _number(q.minimum) if q.minimum == q.maximum else f"{_number(q.minimum)}–{_number(q.maximum)}"
-    elif q.maximum is not None:
-        bounds = f"≤ {_number(q.maximum)}"
-    else:
-        bounds = f"≥ {_number(q.minimum or 0)}"
-    unit = f" {q.unit}" if q.unit else ""
-    return f"{q.text} → {bounds}{unit} ({q.kind})"
-
-
-def final_text(final: FinalVerdict | None) -> str:
-    """Markdown for a claim's final verdict: whose, from what."""
-    if final is None:
-        return "no final verdict yet"
-    how = "adjudicated by" if final.source == "adjudication" else "agreed by"
-    return f"{verdict_badge(final.verdict)} {how} {md_escape(', '.join(final.by))}"
-
-
-def claim_meta_markdown(document: Document, claim: Claim, status: str | None = None) -> str:
-    """The line above a claim card: document, type, score, status, rule id, origin."""
-    parts = [
-        f":material/description: **{md_escape(document.name)}**",
-        type_badge(claim.claim_type),
-        f"score **{claim.score:.2f}**",
-    ]
-    if status:
-        parts.append(status_badge(status))
-    rule = claim.rule_id or "no rule id"
-    parts.append(f"rule `{rule.replace('`', '')}`")
-    if claim.origin != "pipeline":
-        parts.append(f"added by {md_escape(claim.created_by)}")
-    return " · ".join(parts)
-
-
-CARD_CSS = """<style>
-.cc-card{font-size:1.02rem;line-height:1.65;padding:.9rem 1.1rem;border-radius:.6rem;
-  border:1px solid rgba(128,128,128,.28);background:rgba(128,128,128,.05)}
-.cc-context{font-size:.86rem;opacity:.75;margin-bottom:.45rem}
-.cc-card mark.claim{background:rgba(255,200,0,.42);color:inherit;padding:.08rem .18rem;border-radius:.25rem;
-  box-shadow:inset 0 -2px 0 rgba(230,150,0,.85)}
-.cc-chips{margin-top:.7rem;display:flex;flex-wrap:wrap;gap:.35rem}
-.cc-chip{font-size:.78rem;padding:.1rem .5rem;border-radius:1rem;border:1px solid rgba(128,128,128,.35)}
-.cc-hedge{background:rgba(0,120,255,.10)}.cc-absolute{background:rgba(255,60,60,.12)}
-.cc-negation{background:rgba(160,80,255,.12)}.cc-quantity{background:rgba(0,170,110,.12)}
-</style>"""
-
-
-def card_html(document: Document, claim: Claim) -> str:
-    """The claim card body: context lead-in, the paragraph with the claim in ``<mark>``, and chips
-    for cue words and parsed quantities. Every piece of source text is escaped."""
-    parts = ['<div class="cc-card">']
-    if claim.context:
-        parts.append(f'<div class="cc-context">Context: {html.escape(claim.context)}</div>')
-    parts.append(f'<div class="cc-para">{views.claim_html(document, claim)}</div>')
-    chips = []
-    cues = (("hedge", claim.cues.hedges), ("absolute", claim.cues.absolutes), ("negation", claim.cues.negations))
-    for kind, words in cues:
-        chips += [f'<span class="cc-chip cc-{kind}">{kind}: {html.escape(w)}</span>' for w in words]
-    chips += [f'<span class="cc-chip cc-quantity">{html.escape(quantity_text(q))}</span>'
-              for q in claim.quantities]
-    if chips:
-        parts.append(f'<div class="cc-chips">{"".join(chips)}</div>')
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def preview_html(text: str, start: int, end: int) -> str:
-    """A span preview: the paragraph around ``start:end`` with the span marked, escaped."""
-    return f'<div class="cc-card"><div class="cc-para">{views.highlight_html(text, start, end)}</div></div>'
-
+from annotations.errors import NotFoundError, StaleEditError, ValidationError
+from annotations.records import Claim, Document, HistoryEntry, Review, claim_from_span, occurrences
+from annotations.storage import ClaimFilter, FinalVerdict, Store
+from annotations.vocab import VERDICT_LABELS, VERDICTS
+from app.views import citations_from_rows, md_escape, verdict_badge, when
 
 # --------------------------------------------------------------------------- choosing a claim
 
@@ -175,6 +38,9 @@ def next_after_save(store: Store, reviewer: str, flt: ClaimFilter, saved: str) -
     the saved claim itself when nothing is left."""
     waiting = store.next_claim(reviewer, flt)
     return waiting.id if waiting is not None else saved
+
+
+# -------------------------------------------------------------------- what a reviewer sees
 
 
 def own_review(reviews: Sequence[Review], reviewer: str) -> Review | None:
@@ -201,7 +67,24 @@ def other_reviews(reviews: Sequence[Review], reviewer: str) -> list[Review]:
     return [r for r in reviews if r.reviewer != reviewer and not r.withdrawn]
 
 
-# ---------------------------------------------------------------------------------- saving
+def final_text(final: FinalVerdict | None) -> str:
+    """Markdown for a claim's final verdict: whose, from what."""
+    if final is None:
+        return "no final verdict yet"
+    how = "adjudicated by" if final.source == "adjudication" else "agreed by"
+    return f"{verdict_badge(final.verdict)} {how} {md_escape(', '.join(final.by))}"
+
+
+# ------------------------------------------------------------------------ one's own review
+
+
+def version_to_save_over(form_version: int | None, stale: StaleEditError | None, overwrite: bool) -> int | None:
+    """The version of their own review that a reviewer's save replaces (a newer stored one makes
+    the save stale): the version the form was filled from; once a stale save showed them the newer
+    stored review and they chose "Save mine over it", that newer version."""
+    if overwrite and stale is not None and stale.current is not None:
+        return stale.current.version
+    return form_version
 
 
 def save_review_form(
@@ -215,9 +98,33 @@ def save_review_form(
     if verdict not in VERDICTS:
         labels = ", ".join(VERDICT_LABELS[v] for v in VERDICTS)
         raise ValidationError(f"choose a verdict ({labels}); got {'none' if verdict is None else repr(verdict)}")
-    citations = views.citations_from_rows(rows)
+    citations = citations_from_rows(rows)
     return store.save_review(actor, claim_id, verdict, rationale.strip(), citations,
                              expected_version=expected_version)
+
+
+def can_withdraw(own: Review | None, form_version: int | None) -> bool:
+    """Whether the page offers to withdraw the reviewer's own review: there is an active one, and
+    the form was filled from it (not from nothing, while another tab saved one)."""
+    return own is not None and not own.withdrawn and form_version is not None
+
+
+def withdraw_own_review(store: Store, actor: Actor, claim_id: str, expected_version: int | None = None) -> Review:
+    """Withdraw ``actor``'s own review of a claim: it is marked withdrawn, never deleted, the
+    history records it, and saving a review of the claim again restores it. ``expected_version``
+    is the version the reviewer saw (None: the stored one, for the command line); a newer stored
+    review raises StaleEditError."""
+    own = store.review_of(claim_id, actor.name)
+    if own is None:
+        raise NotFoundError(f"{actor.name} has no review of claim {claim_id} to withdraw")
+    return store.withdraw_review(actor, own.id, own.version if expected_version is None else expected_version)
+
+
+# ---------------------------------------------------------------------------- span editor
+
+SPAN_SAVES = ("text", "offsets", "type")
+"""The span editor's save buttons: the span found from typed text, the span given by offsets,
+or the claim type alone."""
 
 
 def span_from_text(text: str, near: int, needle: str) -> tuple[int, int]:
@@ -232,11 +139,43 @@ def span_from_text(text: str, near: int, needle: str) -> tuple[int, int]:
     return start, start + len(needle)
 
 
-def check_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start:end`` if it is a non-empty span inside ``text``."""
-    if not 0 <= start < end <= len(text):
-        raise ValidationError(f"a span needs 0 <= start < end <= {len(text)}; got {start}:{end}")
-    return start, end
+def span_from_offsets(document: Document, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` if the records accept it as a claim span of ``document`` (non-empty, inside
+    its text); else ValidationError saying why."""
+    claim = claim_from_span(document, start, end)
+    return claim.start, claim.end
+
+
+def span_changed(claim: Claim, span: tuple[int, int] | None) -> bool:
+    """Whether ``span`` is a valid span other than the claim's own, so that saving it changes
+    something."""
+    return span is not None and span != (claim.start, claim.end)
+
+
+def span_to_save(
+    button: str, text_span: tuple[int, int] | None, offsets_span: tuple[int, int] | None,
+) -> tuple[int, int] | None:
+    """The span a save button of the span editor stores: the one found from the typed text, the
+    one given by offsets, or None (the span stays) when only the type is saved."""
+    if button not in SPAN_SAVES:
+        raise ValidationError(f"the span editor saves one of {', '.join(SPAN_SAVES)}; got {button!r}")
+    if button == "type":
+        return None
+    span = text_span if button == "text" else offsets_span
+    if span is None:
+        raise ValidationError(f"there is no valid span from the {button} to save; fix it first")
+    return span
+
+
+def save_claim_edit(
+    store: Store, actor: Actor, claim_id: str, expected_version: int, button: str,
+    text_span: tuple[int, int] | None, offsets_span: tuple[int, int] | None, claim_type: str,
+) -> Claim:
+    """Save what the span editor's ``button`` saves, with the claim type chosen; StaleEditError
+    when the claim changed since ``expected_version``."""
+    span = span_to_save(button, text_span, offsets_span)
+    return store.update_claim(actor, claim_id, expected_version, start=span[0] if span else None,
+                              end=span[1] if span else None, claim_type=claim_type)
 
 
 # --------------------------------------------------------------------------------- history
@@ -277,41 +216,4 @@ def history_rows(entries: Iterable[HistoryEntry]) -> list[dict[str, str]]:
         {"when": when(e.at), "who": e.actor, "action": f"{e.entity} {e.action}",
          "change": describe_change(e.before, e.after)}
         for e in entries
-    ]
-
-
-# ------------------------------------------------------------------------------ sources page
-
-
-def human_bytes(size: int) -> str:
-    """``5242880`` -> ``"5 MB"``; ``1536`` -> ``"1.5 KB"``."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{size} bytes"
-
-
-def ingest_messages(outcome: IngestOutcome) -> list[tuple[str, str]]:
-    """(kind, Markdown) messages of one load: each document added with its claim count, each
-    one already stored, each refused file with its reason, each file not decoded as UTF-8."""
-    messages: list[tuple[str, str]] = []
-    for doc, n_claims in outcome.added:
-        messages.append(("success", f"Added **{md_escape(doc.name)}** with {n_claims} candidate claim(s)."))
-        if doc.encoding != "utf-8":
-            messages.append(("warning", f"**{md_escape(doc.name)}** is not UTF-8: decoded as {doc.encoding}. "
-                                        "Check that accented letters and quotes look right."))
-    for doc in outcome.duplicates:
-        messages.append(("info", f"**{md_escape(doc.name)}** is already stored (added {when(doc.added_at)} by "
-                                 f"{md_escape(doc.added_by)}); no duplicate was created."))
-    for err in outcome.refused:
-        messages.append(("error", f"Refused **{md_escape(err.name)}**: {md_escape(err.reason)}"))
-    return messages
-
-
-def document_rows(documents: Iterable[DocumentSummary]) -> list[dict[str, Any]]:
-    """Rows of the stored-documents table."""
-    return [
-        {"name": d.name, "origin": d.origin, "added": when(d.added_at), "added by": d.added_by,
-         "claims": d.n_claims, "reviewed": d.n_reviewed, "encoding": d.encoding, "url": d.url or ""}
-        for d in documents
     ]

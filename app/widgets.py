@@ -1,9 +1,9 @@
 """Small widgets shared by the pages: the citations editor, the stale-edit notice, the local-mode
 reviewer-name gate and the claim card.
 
-They only draw and keep widget state; the logic they show lives in ``app.views`` and
-``app.review_logic``. Every key they create starts with the ``key`` (or prefix) the page passes, so
-two pages never collide.
+They only draw and keep widget state; what they show is built by the plain functions of
+``app.views``. Every key they create starts with the ``key`` (or prefix) the page passes, so two
+pages never collide.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from annotations.auth import Actor
 from annotations.errors import StaleEditError, ValidationError
 from annotations.records import Citation, Claim, Document, Review, Verdict
 from annotations.vocab import CITATION_KIND_LABELS, CITATION_KINDS
-from app import review_logic, state
+from app import state, views
 
 _FIELDS = ("kind", "identifier", "quote", "note")
 _PLACEHOLDERS = {
@@ -96,10 +96,10 @@ def citations_editor(key: str, initial: Sequence[Citation] = ()) -> list[dict[st
                 try:
                     link = Citation(kind, identifier, quote, note).link
                 except ValidationError as exc:
-                    st.caption(f":red[{review_logic.md_escape(str(exc))}]")
+                    st.caption(f":red[{views.md_escape(str(exc))}]")
                 else:
                     if link:
-                        st.caption(f"Links to {review_logic.md_escape(link)}")
+                        st.caption(f"Links to {views.md_escape(link)}")
         rows.append({"kind": kind, "identifier": identifier, "quote": quote, "note": note})
     st.button("Add a citation", icon=":material/add:", key=f"{key}_add", on_click=_add_row, args=(key,))
     return rows
@@ -119,19 +119,19 @@ def stale_notice(exc: StaleEditError) -> None:
     with st.container(border=True):
         if isinstance(current, (Review, Verdict)):
             who = current.reviewer if isinstance(current, Review) else current.adjudicator
-            stamp = review_logic.when(current.updated_at or current.created_at)
+            stamp = views.when(current.updated_at or current.created_at)
             withdrawn = " (withdrawn)" if getattr(current, "withdrawn", False) else ""
             st.markdown(
                 f"**Stored version {current.version}**{withdrawn}: "
-                f"{review_logic.verdict_badge(current.verdict)} by **{review_logic.md_escape(who)}**, {stamp}"
+                f"{views.verdict_badge(current.verdict)} by **{views.md_escape(who)}**, {stamp}"
             )
             if current.rationale:
                 st.text(current.rationale)
             show_citations(current.citations)
         elif isinstance(current, Claim):
-            stamp = review_logic.when(current.updated_at or current.created_at)
+            stamp = views.when(current.updated_at or current.created_at)
             st.markdown(
-                f"**Stored version {current.version}** ({stamp}): {review_logic.type_badge(current.claim_type)} "
+                f"**Stored version {current.version}** ({stamp}): {views.type_badge(current.claim_type)} "
                 f"at characters {current.start}-{current.end}"
             )
             st.text(current.text)
@@ -139,7 +139,7 @@ def stale_notice(exc: StaleEditError) -> None:
 
 def show_citations(citations: Sequence[Citation]) -> None:
     """A read-only list of citations with their links."""
-    for line in review_logic.citation_lines(citations):
+    for line in views.citation_lines(citations):
         st.markdown(line)
 
 
@@ -174,5 +174,5 @@ def reviewer_gate(prefix: str) -> Actor | None:
 def claim_card(document: Document, claim: Claim, *, status: str | None = None) -> None:
     """The claim inside its paragraph (escaped, the claim highlighted), with its document, type,
     score, status, rule id, context lead-in, cue words and parsed quantities."""
-    st.markdown(review_logic.claim_meta_markdown(document, claim, status))
-    st.html(review_logic.CARD_CSS + review_logic.card_html(document, claim))
+    st.markdown(views.claim_meta_markdown(document, claim, status))
+    st.html(views.CARD_CSS + views.card_html(document, claim))

@@ -84,6 +84,29 @@ def reviewer_actor() -> Actor:
     return Actor("rita", "reviewer")
 
 
+# ------------------------------------------------------------------------------ spaCy model
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The English pipeline with the claim components, loaded once per test session (tests only
+    read it; none adds or removes a component)."""
+    from models.pipeline import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture
+def load_nlp_once(nlp, monkeypatch: pytest.MonkeyPatch):
+    """Code under test that loads the default pipeline itself (the CLI, the app's resource cache)
+    gets the session's ``nlp`` instead of loading the model again."""
+    import models.pipeline
+
+    load = models.pipeline.load_nlp
+    monkeypatch.setattr(models.pipeline, "load_nlp", lambda model=None: nlp if model is None else load(model))
+    return nlp
+
+
 # ---------------------------------------------------------------------------------- browser
 
 CHROMIUM = "/usr/bin/chromium"

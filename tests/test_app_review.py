@@ -384,3 +384,65 @@ def test_adjust_span_stale(seeded):
     at.selectbox(key="review_span_type").set_value("advice").run()
     at.button(key="review_span_save_type").click().run()
     assert store.get_claim(claims["spots"].id).claim_type == "advice"
+
+
+# ------------------------------------------------------------------------------ withdrawing
+
+
+def test_withdraw_own_review_after_confirming(seeded):
+    store, _, claims = seeded
+    at = _open()
+    assert "review_withdraw" not in _keys(at)  # nothing to withdraw yet
+    _fill(at, "risky", "Overstated.").button(key="review_save").click().run()
+    at.button(key="review_prev").click().run()
+    assert _shown(at) == claims["spots"].id
+    at.button(key="review_withdraw").click().run()
+    assert any("Withdraw your review of this claim?" in text for text in _texts(at.warning))
+    assert store.review_of(claims["spots"].id, "ann").withdrawn is False  # not before confirming
+    at.button(key="review_withdraw_confirm").click().run()
+    review = store.review_of(claims["spots"].id, "ann")
+    assert (review.withdrawn, review.version, review.verdict) == (True, 2, "risky")
+    assert _shown(at) == claims["spots"].id
+    assert any("Withdrew your review" in text for text in _texts(at.success))
+    assert "review_withdraw" not in _keys(at)  # a withdrawn review cannot be withdrawn again
+    history = at.dataframe[0].value
+    assert list(history["action"])[-1] == "review withdraw"
+    assert list(history["change"])[-1] == "withdrawn: False → True"
+    assert at.get("progress")[0].proto.text.startswith("You reviewed **0** of **4**")
+    # saving again restores it
+    at.button(key="review_save").click().run()
+    assert store.review_of(claims["spots"].id, "ann").withdrawn is False
+
+
+def test_withdraw_can_be_cancelled(seeded):
+    store, _, claims = seeded
+    store.save_review(local_actor("ann"), claims["wrinkles"].id, "supported")
+    at = _open()
+    at.button(key="review_next").click().run()
+    at.button(key="review_next").click().run()
+    assert _shown(at) == claims["wrinkles"].id
+    at.button(key="review_withdraw").click().run()
+    at.button(key="review_withdraw_cancel").click().run()
+    assert "review_withdraw_confirm" not in _keys(at)
+    assert "review_withdraw" in _keys(at)
+    assert not store.review_of(claims["wrinkles"].id, "ann").withdrawn
+
+
+def test_withdrawing_a_review_changed_in_another_tab_is_stale(seeded):
+    store, _, claims = seeded
+    first = store.save_review(local_actor("ann"), claims["wrinkles"].id, "supported", "first")
+    at = _open()
+    at.button(key="review_next").click().run()
+    at.button(key="review_next").click().run()
+    assert _shown(at) == claims["wrinkles"].id
+    store.save_review(local_actor("ann"), claims["wrinkles"].id, "risky", "other tab",
+                      expected_version=first.version)
+    at.button(key="review_withdraw").click().run()
+    at.button(key="review_withdraw_confirm").click().run()
+    assert any("changed since you opened it" in text for text in _texts(at.warning))
+    assert not store.review_of(claims["wrinkles"].id, "ann").withdrawn
+    at.button(key="review_stale_load").click().run()
+    assert at.text_area(key="review_rationale").value == "other tab"
+    at.button(key="review_withdraw").click().run()
+    at.button(key="review_withdraw_confirm").click().run()
+    assert store.review_of(claims["wrinkles"].id, "ann").withdrawn

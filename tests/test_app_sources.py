@@ -20,7 +20,8 @@ SECOND = "Collagen drinks\n\nCollagen drinks remove wrinkles in 10 days and are 
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(tmp_path, monkeypatch, load_nlp_once):
+    """The app's store; the page extracts with the session's spaCy pipeline."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("CLAIMCHECK_DB", url)
     monkeypatch.setenv("CLAIMCHECK_DEMO", "0")
@@ -62,7 +63,7 @@ def test_size_limit_comes_from_config(store, monkeypatch):
     at = _sources()
     assert any("up to **2 KB**" in c for c in _plain(at.main.caption))
     _paste(at, "x" * 3000)
-    assert any("is too large" in e and "the limit is 2.0 KB" in e for e in _plain(at.main.error))
+    assert any("is too large" in e and "the limit is 2 KB" in e for e in _plain(at.main.error))
     assert store.list_documents() == []
 
 

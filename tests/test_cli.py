@@ -69,7 +69,8 @@ def stdin(monkeypatch, text: str) -> None:
 # ---------------------------------------------------------------------------------- help
 
 COMMANDS = [
-    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw-claim"], ["export"], ["import"], ["evaluate"],
+    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw"], ["withdraw-claim"], ["export"],
+    ["import"], ["evaluate"],
     ["agreement"], ["users"], ["users", "add"], ["users", "set"], ["users", "list"], ["settings"],
     ["settings", "show"], ["settings", "set"], ["db"],
 ]
@@ -102,7 +103,7 @@ def test_python_m_app_help_as_a_process():
 # --------------------------------------------------------------------------- extract, ingest
 
 
-def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_path):
+def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_path, load_nlp_once):
     sources = {"green-tea": ARTICLE, "serum": SERUM}  # "doc" names a file without its extension
     for name, text in sources.items():
         (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -119,14 +120,14 @@ def test_extract_prints_candidates_whose_text_is_the_source_span(capsys, tmp_pat
     assert "clears acne in two weeks" in texts
 
 
-def test_extract_refuses_a_missing_file(capsys, tmp_path):
+def test_extract_refuses_a_missing_file(capsys, tmp_path, load_nlp_once):
     code, out, err = run(capsys, "extract", str(tmp_path / "nowhere.txt"))
     assert code == 1
     assert out == ""
     assert "nowhere.txt" in err
 
 
-def test_ingest_then_claims_lists_ids(capsys, tmp_path, db):
+def test_ingest_then_claims_lists_ids(capsys, tmp_path, db, load_nlp_once):
     source = tmp_path / "green-tea.txt"
     source.write_text(ARTICLE, encoding="utf-8")
     code, out, err = run(capsys, "ingest", str(source), "--db", db)
@@ -210,6 +211,46 @@ def test_a_second_review_by_the_same_reviewer_revises_it(capsys, db, claim_ids):
     code, out, _ = run(capsys, "review", claim_ids[1], "--verdict", "unsupported", "--reviewer", "ann", "--db", db)
     assert code == 0
     assert (json.loads(out)["verdict"], json.loads(out)["version"]) == ("unsupported", 2)
+
+
+# ------------------------------------------------------------------------------ withdraw
+
+
+def test_withdraw_marks_ones_own_review_and_the_history_records_it(capsys, db, claim_ids):
+    run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    run(capsys, "review", claim_ids[0], "--verdict", "supported", "--reviewer", "bob", "--db", db)
+    code, out, err = run(capsys, "withdraw", claim_ids[0][:8], "--reviewer", "ann", "--db", db)
+    assert code == 0, err
+    printed = json.loads(out)
+    assert (printed["claim_id"], printed["reviewer"], printed["verdict"], printed["version"], printed["withdrawn"]) == (
+        claim_ids[0], "ann", "risky", 2, True)
+    with Store.open(db) as store:
+        assert store.review_of(claim_ids[0], "ann").withdrawn  # marked, not deleted
+        assert [r.reviewer for r in store.reviews_for_claim(claim_ids[0])] == ["bob"]
+        entry = store.history(entity_id=printed["review_id"])[-1]
+    assert (entry.action, entry.actor, entry.before["withdrawn"], entry.after["withdrawn"]) == (
+        "withdraw", "ann", False, True)
+    # reviewing the claim again restores the review
+    code, out, _ = run(capsys, "review", claim_ids[0], "--verdict", "unsupported", "--reviewer", "ann", "--db", db)
+    assert code == 0 and json.loads(out)["version"] == 3
+
+
+def test_withdraw_refuses_what_is_not_there(capsys, db, claim_ids):
+    code, out, err = run(capsys, "withdraw", claim_ids[1], "--reviewer", "ann", "--db", db)
+    assert (code, out, err) == (1, "", f"error: ann has no review of claim {claim_ids[1]} to withdraw\n")
+    code, _, err = run(capsys, "withdraw", "no-such-claim", "--reviewer", "ann", "--db", db)
+    assert (code, err) == (1, "error: no claim with id 'no-such-claim'\n")
+    run(capsys, "review", claim_ids[1], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    assert run(capsys, "withdraw", claim_ids[1], "--reviewer", "ann", "--db", db)[0] == 0
+    code, _, err = run(capsys, "withdraw", claim_ids[1], "--reviewer", "ann", "--db", db)
+    assert code == 1 and err.startswith("error: review ") and err.endswith(" is already withdrawn\n")
+
+
+def test_withdraw_needs_the_reviewer(capsys, db, claim_ids):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["withdraw", claim_ids[0], "--db", db])
+    assert exc.value.code == 2
+    assert "the following arguments are required: --reviewer" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ accounts
@@ -298,6 +339,26 @@ def test_review_in_accounts_mode_needs_the_account_password(capsys, monkeypatch,
     assert code == 0
     with Store.open(team) as store:
         assert store.claim_detail(claim_ids[0]).status == "disputed"
+
+
+def test_withdraw_in_accounts_mode_acts_as_the_account(capsys, monkeypatch, claim_ids, team):
+    monkeypatch.setenv(cli.PASSWORD_ENV, "rita's password")
+    assert run(capsys, "review", claim_ids[0], "--verdict", "supported", "--reviewer", "rita", "--db", team)[0] == 0
+    monkeypatch.setenv(cli.PASSWORD_ENV, "not rita's password")
+    code, out, err = run(capsys, "withdraw", claim_ids[0], "--reviewer", "rita", "--db", team)
+    assert (code, out, err) == (1, "", "refused: wrong name or password, or the account is disabled\n")
+    # raj has no password, and no review of his own to withdraw: rita's is not his
+    code, _, err = run(capsys, "withdraw", claim_ids[0], "--reviewer", "raj", "--db", team)
+    assert (code, err) == (1, f"error: raj has no review of claim {claim_ids[0]} to withdraw\n")
+    with Store.open(team) as store:
+        assert not store.review_of(claim_ids[0], "rita").withdrawn
+    monkeypatch.delenv(cli.PASSWORD_ENV)
+    stdin(monkeypatch, "rita's password\n")
+    code, out, _ = run(capsys, "withdraw", claim_ids[0], "--reviewer", "rita", "--db", team)
+    assert code == 0 and json.loads(out)["reviewer"] == "rita"
+    with Store.open(team) as store:
+        assert store.review_of(claim_ids[0], "rita").withdrawn
+        assert store.history(entity_id=json.loads(out)["review_id"])[-1].actor == "rita"
 
 
 # ---------------------------------------------------------------------- settings, agreement, db

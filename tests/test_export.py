@@ -94,7 +94,7 @@ def test_unknown_format_lists_the_known_ones(sample: Store, tmp_path: Path) -> N
     [
         ("csv", {"label_by": "verdict"}, r"format 'csv' takes the options bom; got 'label_by'"),
         ("jsonl", {"bom": True}, r"format 'jsonl' takes the options \(none\); got 'bom'"),
-        ("csv", {"bom": "maybe"}, r"option 'bom' of format 'csv' must be true or false; got 'maybe'"),
+        ("csv", {"bom": "maybe"}, r"option 'bom' of format 'csv' must be on or off \(true/false, yes/no, 1/0\); got 'maybe'"),
         ("spacy", {"label_by": "colour"},
          r"option 'label_by' of format 'spacy' must be one of verdict, claim_type; got 'colour'"),
         ("parquet", {"row_group_size": 0}, r"option 'row_group_size' of format 'parquet' must be at least 1; got 0"),
@@ -522,6 +522,7 @@ def test_the_store_filters_by_the_documented_rule(sample: Store) -> None:
 # ------------------------------------------------------------------------- what an export reads
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_only_the_formats_that_write_history_read_it(sample: Store, tmp_path: Path, fmt: str, sent_statements) -> None:
     out = tmp_path / f"out{FORMATS[fmt].extension}"
@@ -531,6 +532,7 @@ def test_only_the_formats_that_write_history_read_it(sample: Store, tmp_path: Pa
     assert FORMATS[fmt].uses_history is reads_history
 
 
+@pytest.mark.perf
 def test_automatic_garbage_collection_is_paused_during_an_export_only(tmp_path: Path) -> None:
     _, bundles = load_source()
     seen = []
@@ -564,6 +566,7 @@ def cyclic_garbage(run: Any) -> int:
         gc.enable()
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
 def test_the_main_formats_make_no_reference_cycles_per_claim(sample: Store, tmp_path: Path, fmt: str) -> None:
     """Everything an export reads and formats for a claim is freed by reference counting as it
@@ -576,6 +579,7 @@ def test_the_main_formats_make_no_reference_cycles_per_claim(sample: Store, tmp_
     assert everything == one_document
 
 
+@pytest.mark.perf
 def test_an_export_collects_reference_cycles_as_it_goes(sample: Store, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """ClaimReview's indented JSON leaves reference cycles for each record; with automatic

@@ -1,4 +1,4 @@
-"""app.review_logic: the plain functions behind the Review and Sources pages."""
+"""app.review_logic: the plain functions behind the Review page."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from annotations.auth import Actor
-from annotations.errors import IngestError, StaleEditError, ValidationError
-from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, Review, claim_from_span
-from annotations.storage import ClaimFilter, DocumentSummary
+from annotations.errors import NotFoundError, StaleEditError, ValidationError
+from annotations.records import Citation, Document, HistoryEntry, Review, claim_from_span
+from annotations.storage import ClaimFilter
 from app import review_logic as logic
 
 TEXT = (
@@ -31,82 +31,6 @@ def seeded(memory_store, ann):
         claims.append(claim_from_span(doc, start, start + len(needle), claim_type=claim_type, score=score))
     memory_store.add_document(ann, doc, claims)
     return memory_store, doc, claims
-
-
-# ------------------------------------------------------------------------------ formatting
-
-
-@pytest.mark.parametrize(
-    ("raw", "escaped"),
-    [
-        ("plain words", "plain words"),
-        ("**bold** _it_", r"\*\*bold\*\* \_it\_"),
-        ("[link](javascript:x)", r"\[link\]\(javascript\:x\)"),
-        ("line\nbreak  and\ttab", "line break and tab"),
-        ("costs $5", r"costs \$5"),
-    ],
-)
-def test_md_escape(raw, escaped):
-    assert logic.md_escape(raw) == escaped
-
-
-def test_when_formats_utc():
-    assert logic.when(datetime(2026, 5, 1, 14, 3, 59, tzinfo=UTC)) == "2026-05-01 14:03 UTC"
-    assert logic.when(None) == ""
-
-
-@pytest.mark.parametrize(
-    ("quantity", "shown"),
-    [
-        (Quantity("7 days", "duration", 7, 7, "day"), "7 days → 7 day (duration)"),
-        (Quantity("up to 30%", "percent", None, 30, "percent"), "up to 30% → ≤ 30 percent (percent)"),
-        (Quantity("10-20%", "range", 10, 20, "percent"), "10-20% → 10–20 percent (range)"),
-        (Quantity("at least 2.5", "number", 2.5, None), "at least 2.5 → ≥ 2.5 (number)"),
-    ],
-)
-def test_quantity_text(quantity, shown):
-    assert logic.quantity_text(quantity) == shown
-
-
-def test_citation_lines_link_and_escape():
-    lines = logic.citation_lines([
-        Citation("doi", "10.1000/x_y", quote="*all* of it", note="n"),
-        Citation("url", "https://example.org/a(b)"),
-        Citation("other", "WHO report 2020"),
-    ])
-    assert lines[0] == r"- **DOI** [10\.1000/x\_y](https://doi.org/10.1000/x_y) — “\*all\* of it” — n"
-    assert lines[1].endswith("(https://example.org/a%28b%29)")
-    assert lines[2] == "- **Other** WHO report 2020"
-
-
-def test_card_html_escapes_every_piece_of_source_text():
-    doc = Document(name="d", text=TEXT)
-    start = TEXT.index("Zinc <b>")
-    claim = claim_from_span(
-        doc, start, start + len("Zinc <b>never</b> irritates"), context="Lead <i>in</i>",
-        cues=Cues(negations=("<b>never</b>",)), quantities=(Quantity("<30%", "percent", None, 30, "percent"),),
-    )
-    out = logic.card_html(doc, claim)
-    assert "<b>" not in out and "<i>" not in out
-    assert "Context: Lead &lt;i&gt;in&lt;/i&gt;" in out
-    assert '<mark class="claim">Zinc &lt;b&gt;never&lt;/b&gt; irritates</mark>' in out
-    assert "negation: &lt;b&gt;never&lt;/b&gt;" in out
-    assert "&lt;30% → ≤ 30 percent (percent)" in out
-
-
-def test_card_html_without_context_or_cues_has_no_chips():
-    doc = Document(name="d", text=TEXT)
-    claim = claim_from_span(doc, 13, 20)
-    out = logic.card_html(doc, claim)
-    assert "cc-context" not in out and "cc-chips" not in out
-
-
-def test_claim_meta_names_document_type_score_status_rule():
-    doc = Document(name="My *doc*", text=TEXT)
-    claim = claim_from_span(doc, 13, 20, claim_type="safety", score=0.875, rule_id="safety.never")
-    meta = logic.claim_meta_markdown(doc, claim, "disputed")
-    assert r"My \*doc\*" in meta and ":blue-badge[safety]" in meta and "score **0.88**" in meta
-    assert ":orange-badge[disputed]" in meta and "rule `safety.never`" in meta
 
 
 # -------------------------------------------------------------------------- choosing a claim
@@ -200,6 +124,65 @@ def test_save_review_form_stale_edit(seeded, ann):
     assert caught.value.current.rationale == "other tab"
 
 
+def test_a_save_replaces_the_version_the_form_was_filled_from(seeded, ann):
+    store, _, claims = seeded
+    first = store.save_review(ann, claims[0].id, "supported")
+    newer = store.save_review(ann, claims[0].id, "risky", expected_version=first.version)
+    stale = StaleEditError("changed elsewhere", current=newer)
+    assert logic.version_to_save_over(None, None, overwrite=False) is None  # no review yet: a new one
+    assert logic.version_to_save_over(1, None, overwrite=False) == 1
+    assert logic.version_to_save_over(1, stale, overwrite=False) == 1  # saving again is still stale
+    assert logic.version_to_save_over(1, stale, overwrite=True) == 2  # "Save mine over it"
+    assert logic.version_to_save_over(1, StaleEditError("gone", current=None), overwrite=True) == 1
+
+
+# ----------------------------------------------------------------------------- withdrawing
+
+
+@pytest.mark.parametrize(
+    ("own", "form_version", "offered"),
+    [
+        (None, None, False),  # nothing to withdraw
+        (Review(claim_id="c", reviewer="ann", verdict="risky"), 1, True),
+        (Review(claim_id="c", reviewer="ann", verdict="risky", withdrawn=True, version=2), 2, False),
+        (Review(claim_id="c", reviewer="ann", verdict="risky"), None, False),  # saved in another tab meanwhile
+    ],
+)
+def test_withdrawing_is_offered_for_an_active_review_the_form_shows(own, form_version, offered):
+    assert logic.can_withdraw(own, form_version) is offered
+
+
+def test_withdraw_own_review_marks_it_and_the_history_says_so(seeded, ann):
+    store, _, claims = seeded
+    saved = store.save_review(ann, claims[0].id, "risky", "overstated")
+    withdrawn = logic.withdraw_own_review(store, ann, claims[0].id, saved.version)
+    assert (withdrawn.id, withdrawn.withdrawn, withdrawn.version) == (saved.id, True, 2)
+    assert store.review_of(claims[0].id, "ann").withdrawn
+    assert store.next_claim("ann").id == claims[0].id  # back in the queue
+    rows = logic.history_rows(store.history(claim_id=claims[0].id))
+    assert (rows[-1]["who"], rows[-1]["action"], rows[-1]["change"]) == ("ann", "review withdraw",
+                                                                        "withdrawn: False → True")
+    restored = logic.save_review_form(store, ann, claims[0].id, "supported", "", [], withdrawn.version)
+    assert (restored.withdrawn, restored.version) == (False, 3)
+
+
+def test_withdraw_own_review_refuses_a_stale_version_and_a_missing_review(seeded, ann):
+    store, _, claims = seeded
+    first = store.save_review(ann, claims[0].id, "risky")
+    store.save_review(ann, claims[0].id, "supported", "other tab", expected_version=first.version)
+    with pytest.raises(StaleEditError, match="you saw version 1, stored version 2 says 'supported'"):
+        logic.withdraw_own_review(store, ann, claims[0].id, first.version)
+    assert not store.review_of(claims[0].id, "ann").withdrawn
+    assert logic.withdraw_own_review(store, ann, claims[0].id).version == 3  # None: the stored version
+    with pytest.raises(NotFoundError, match=f"ann has no review of claim {claims[1].id} to withdraw"):
+        logic.withdraw_own_review(store, ann, claims[1].id)
+    with pytest.raises(ValidationError, match="is already withdrawn"):
+        logic.withdraw_own_review(store, ann, claims[0].id)
+
+
+# ---------------------------------------------------------------------------- span editor
+
+
 @pytest.mark.parametrize(
     ("needle", "near", "expected_start"),
     [
@@ -221,10 +204,64 @@ def test_span_from_text_errors(needle, message):
         logic.span_from_text(TEXT, 0, needle)
 
 
-@pytest.mark.parametrize(("start", "end"), [(5, 5), (-1, 3), (4, len(TEXT) + 1)])
-def test_check_span_errors(start, end):
-    with pytest.raises(ValidationError, match=rf"0 <= start < end <= {len(TEXT)}; got {start}:{end}"):
-        logic.check_span(TEXT, start, end)
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (5, 5, "claim span must have 0 <= start < end; got start=5, end=5"),
+        (-1, 3, "claim span must have 0 <= start < end; got start=-1, end=3"),
+        (4, len(TEXT) + 1, f"claim span end {len(TEXT) + 1} is past the end of the text \\({len(TEXT)} characters\\)"),
+    ],
+)
+def test_span_from_offsets_errors(start, end, message):
+    with pytest.raises(ValidationError, match=message):
+        logic.span_from_offsets(Document(name="d", text=TEXT), start, end)
+
+
+def test_span_from_offsets_accepts_a_span_inside_the_text():
+    assert logic.span_from_offsets(Document(name="d", text=TEXT), 0, len(TEXT)) == (0, len(TEXT))
+
+
+def test_only_a_valid_span_other_than_the_claims_own_can_be_saved():
+    claim = claim_from_span(Document(name="d", text=TEXT), 13, 20)
+    assert logic.span_changed(claim, (13, 21))
+    assert not logic.span_changed(claim, (13, 20))  # the span as it is: nothing to save
+    assert not logic.span_changed(claim, None)  # no valid span
+
+
+@pytest.mark.parametrize(
+    ("button", "saved"), [("text", (1, 5)), ("offsets", (2, 9)), ("type", None)],
+)
+def test_each_span_editor_button_saves_its_own_span(button, saved):
+    assert logic.span_to_save(button, (1, 5), (2, 9)) == saved
+
+
+@pytest.mark.parametrize(
+    ("button", "text_span", "offsets_span", "message"),
+    [
+        ("text", None, (2, 9), "there is no valid span from the text to save"),
+        ("offsets", (1, 5), None, "there is no valid span from the offsets to save"),
+        ("span", (1, 5), (2, 9), "the span editor saves one of text, offsets, type; got 'span'"),
+    ],
+)
+def test_span_to_save_refuses_a_missing_span(button, text_span, offsets_span, message):
+    with pytest.raises(ValidationError, match=message):
+        logic.span_to_save(button, text_span, offsets_span)
+
+
+def test_save_claim_edit_saves_the_chosen_span_and_type(seeded, ann):
+    store, _, claims = seeded
+    claim = claims[0]
+    typed = logic.span_from_text(TEXT, claim.start, "Vitamin C fades spots")
+    offsets = (claim.start, claim.end + 1)
+    updated = logic.save_claim_edit(store, ann, claim.id, 1, "text", typed, offsets, "duration")
+    assert (updated.text, updated.claim_type, updated.version) == ("Vitamin C fades spots", "duration", 2)
+    updated = logic.save_claim_edit(store, ann, claim.id, 2, "type", typed, offsets, "advice")
+    assert ((updated.start, updated.end), updated.claim_type) == (typed, "advice")  # the span stays
+    updated = logic.save_claim_edit(store, ann, claim.id, 3, "offsets", typed, offsets, "advice")
+    assert (updated.start, updated.end) == offsets
+    with pytest.raises(StaleEditError):
+        logic.save_claim_edit(store, ann, claim.id, 3, "type", typed, offsets, "risk")
+    assert store.get_claim(claim.id).claim_type == "advice"
 
 
 # --------------------------------------------------------------------------------- history
@@ -260,44 +297,7 @@ def test_history_rows_when_column():
         {"when": "2026-01-02 03:04 UTC", "who": "bo", "action": "claim update", "change": "start: 1 → 2"}]
 
 
-# ------------------------------------------------------------------------------ sources page
-
-
-@pytest.mark.parametrize(
-    ("size", "shown"), [(10, "10 bytes"), (1536, "1.5 KB"), (5 * 1024 * 1024, "5 MB"), (1024 * 1024 + 1, "1 MB")]
-)
-def test_human_bytes(size, shown):
-    assert logic.human_bytes(size) == shown
-
-
-def test_ingest_messages_one_per_file():
-    from app.workflow import IngestOutcome
-
-    added = Document(name="Good_one", text="t", encoding="utf-8")
-    latin = Document(name="old page", text="café", encoding="cp1252")
-    dup = Document(name="same", text="s", added_by="ann", added_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
-    outcome = IngestOutcome(
-        added=[(added, 3), (latin, 0)], duplicates=[dup],
-        refused=[IngestError("bad.pdf", "unsupported file type '.pdf'")],
-    )
-    assert logic.ingest_messages(outcome) == [
-        ("success", r"Added **Good\_one** with 3 candidate claim(s)."),
-        ("success", "Added **old page** with 0 candidate claim(s)."),
-        ("warning", "**old page** is not UTF-8: decoded as cp1252. "
-                    "Check that accented letters and quotes look right."),
-        ("info", "**same** is already stored (added 2026-01-02 03:04 UTC by ann); no duplicate was created."),
-        ("error", r"Refused **bad\.pdf**: unsupported file type '\.pdf'"),
-    ]
-
-
-def test_document_rows():
-    summary = DocumentSummary(id="d1", name="n", origin="paste", url=None, encoding="utf-8",
-                              added_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC), added_by="ann", n_claims=4,
-                              n_reviewed=1)
-    assert logic.document_rows([summary]) == [
-        {"name": "n", "origin": "paste", "added": "2026-01-02 03:04 UTC", "added by": "ann", "claims": 4,
-         "reviewed": 1, "encoding": "utf-8", "url": ""}]
-
+# --------------------------------------------------------------------------- blind review
 
 
 @pytest.mark.parametrize(

@@ -174,6 +174,7 @@ def page_queries(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
             if statement.lstrip().startswith("SELECT") and "FROM claims" in statement and "LIMIT" in statement]
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("flt", [ExportFilter(), ExportFilter(reviewed_only=False, claim_types=("risk",)),
                                  ExportFilter(verdicts=("risky",), reviewers=("rita",))],
                          ids=["default", "type", "verdict-reviewer"])
@@ -206,6 +207,7 @@ def test_claims_are_paged_along_the_document_order_index(reviewed: StoredArticle
                 assert "Sort" not in plan.split("SubPlan")[0], plan
 
 
+@pytest.mark.perf
 @pytest.mark.postgres
 def test_an_import_into_postgresql_refreshes_its_planner_statistics(pg_url: str, ann: Actor) -> None:
     """Else PostgreSQL, which plans an export's lookups from them, scans whole tables until

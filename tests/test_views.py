@@ -1,13 +1,15 @@
-"""app.views: escaped claim highlighting and citation rows."""
+"""app.views: escaped claim highlighting, the claim card, badges, timestamps and citations."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from annotations.errors import ValidationError
-from annotations.records import Citation, Document, claim_from_span
+from annotations.records import Citation, Cues, Document, Quantity, claim_from_span
+from app import views
 from app.views import citation_rows, citations_from_rows, claim_html, highlight_html, paragraph_bounds
 
 TEXT = (
@@ -126,3 +128,81 @@ def test_script_urls_are_refused(link):
 def test_citation_rows_round_trip():
     citations = [Citation("doi", "10.1000/xyz", "quoted", "note"), Citation("url", "https://example.org")]
     assert citations_from_rows(citation_rows(citations)) == citations
+
+
+# ------------------------------------------------------------------------------ formatting
+
+SERUM = "Serum guide\n\nZinc <b>never</b> irritates & heals acne. Zinc heals acne fast."
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("plain words", "plain words"),
+        ("**bold** _it_", r"\*\*bold\*\* \_it\_"),
+        ("[link](javascript:x)", r"\[link\]\(javascript\:x\)"),
+        ("line\nbreak  and\ttab", "line break and tab"),
+        ("costs $5", r"costs \$5"),
+    ],
+)
+def test_md_escape(raw, escaped):
+    assert views.md_escape(raw) == escaped
+
+
+def test_when_formats_utc():
+    assert views.when(datetime(2026, 5, 1, 14, 3, 59, tzinfo=UTC)) == "2026-05-01 14:03 UTC"
+    assert views.when(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("quantity", "shown"),
+    [
+        (Quantity("7 days", "duration", 7, 7, "day"), "7 days → 7 day (duration)"),
+        (Quantity("up to 30%", "percent", None, 30, "percent"), "up to 30% → ≤ 30 percent (percent)"),
+        (Quantity("10-20%", "range", 10, 20, "percent"), "10-20% → 10–20 percent (range)"),
+        (Quantity("at least 2.5", "number", 2.5, None), "at least 2.5 → ≥ 2.5 (number)"),
+    ],
+)
+def test_quantity_text(quantity, shown):
+    assert views.quantity_text(quantity) == shown
+
+
+def test_citation_lines_link_and_escape():
+    lines = views.citation_lines([
+        Citation("doi", "10.1000/x_y", quote="*all* of it", note="n"),
+        Citation("url", "https://example.org/a(b)"),
+        Citation("other", "WHO report 2020"),
+    ])
+    assert lines[0] == r"- **DOI** [10\.1000/x\_y](https://doi.org/10.1000/x_y) — “\*all\* of it” — n"
+    assert lines[1].endswith("(https://example.org/a%28b%29)")
+    assert lines[2] == "- **Other** WHO report 2020"
+
+
+def test_card_html_escapes_every_piece_of_source_text():
+    doc = Document(name="d", text=SERUM)
+    start = SERUM.index("Zinc <b>")
+    claim = claim_from_span(
+        doc, start, start + len("Zinc <b>never</b> irritates"), context="Lead <i>in</i>",
+        cues=Cues(negations=("<b>never</b>",)), quantities=(Quantity("<30%", "percent", None, 30, "percent"),),
+    )
+    out = views.card_html(doc, claim)
+    assert "<b>" not in out and "<i>" not in out
+    assert "Context: Lead &lt;i&gt;in&lt;/i&gt;" in out
+    assert '<mark class="claim">Zinc &lt;b&gt;never&lt;/b&gt; irritates</mark>' in out
+    assert "negation: &lt;b&gt;never&lt;/b&gt;" in out
+    assert "&lt;30% → ≤ 30 percent (percent)" in out
+
+
+def test_card_html_without_context_or_cues_has_no_chips():
+    doc = Document(name="d", text=SERUM)
+    claim = claim_from_span(doc, 13, 20)
+    out = views.card_html(doc, claim)
+    assert "cc-context" not in out and "cc-chips" not in out
+
+
+def test_claim_meta_names_document_type_score_status_rule():
+    doc = Document(name="My *doc*", text=SERUM)
+    claim = claim_from_span(doc, 13, 20, claim_type="safety", score=0.875, rule_id="safety.never")
+    meta = views.claim_meta_markdown(doc, claim, "disputed")
+    assert r"My \*doc\*" in meta and ":blue-badge[safety]" in meta and "score **0.88**" in meta
+    assert ":orange-badge[disputed]" in meta and "rule `safety.never`" in meta

@@ -22,13 +22,6 @@ ARTICLE = (
 TWICE = "Drink water. Drink water before meals to lose weight. Drink water."
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from models.pipeline import load_nlp
-
-    return load_nlp()
-
-
 # -------------------------------------------------------------------------------- ingest
 
 
@@ -166,7 +159,7 @@ def test_demo_flag_values(value, demo):
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"CLAIMCHECK_DEMO": "maybe"}, "CLAIMCHECK_DEMO must be 1/0, true/false, yes/no or on/off; got 'maybe'"),
+        ({"CLAIMCHECK_DEMO": "maybe"}, r"CLAIMCHECK_DEMO must be on or off \(true/false, yes/no, 1/0\); got 'maybe'"),
         ({"CLAIMCHECK_MAX_BYTES": "10MB"}, "CLAIMCHECK_MAX_BYTES must be a positive whole number of bytes"),
         ({"CLAIMCHECK_MAX_BYTES": "-5"}, "CLAIMCHECK_MAX_BYTES must be a positive whole number of bytes"),
     ],

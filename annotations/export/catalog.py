@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from annotations.errors import ValidationError
-
-_TRUE = {"true", "yes", "1", "on"}
-_FALSE = {"false", "no", "0", "off"}
+from annotations.vocab import parse_switch
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,7 @@ class Option:
         """``value`` converted to this option's kind; refused with a message naming both."""
         what = f"option {self.name!r} of format {fmt!r}"
         if self.kind is bool:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-                return value.strip().lower() in _TRUE
-            raise ValidationError(f"{what} must be true or false; got {value!r}")
+            return parse_switch(what, value)
         if self.kind is int:
             if isinstance(value, int) and not isinstance(value, bool):
                 number = value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import state, team_logic, workflow
+from app import agreement_logic as logic
+from app import state, workflow
 
 st.title("Agreement")
 store = state.store()
@@ -18,17 +19,17 @@ if report.n_claims == 0:
 
 st.caption(f"{report.n_ratings} active reviews by {report.n_reviewers} reviewers; {report.n_claims} claims "
            "have two or more reviews. n/a: undefined, because every review gave the same single answer.")
-for column, metric in zip(st.columns(4), team_logic.agreement_metrics(report), strict=True):
+for column, metric in zip(st.columns(4), logic.agreement_metrics(report), strict=True):
     column.metric(metric.label, metric.value, help=metric.help)
 
 st.subheader("Reviewer pairs (Cohen's kappa on the claims both reviewed)")
-st.dataframe(team_logic.pair_rows(report), hide_index=True, key="agreement_pairs")
+st.dataframe(logic.pair_rows(report), hide_index=True, key="agreement_pairs")
 
 st.subheader("By scope")
-st.dataframe(team_logic.scope_rows(report), hide_index=True, key="agreement_scopes")
+st.dataframe(logic.scope_rows(report), hide_index=True, key="agreement_scopes")
 
 st.subheader("Is it a claim at all?")
 st.caption('Each review counts as "a claim" unless its verdict is *Not a claim*.')
-for column, metric in zip(st.columns(4), team_logic.agreement_metrics(report.is_claim), strict=True):
+for column, metric in zip(st.columns(4), logic.agreement_metrics(report.is_claim), strict=True):
     column.metric(metric.label, metric.value, help=metric.help)
-st.dataframe(team_logic.pair_rows(report.is_claim), hide_index=True, key="agreement_is_claim_pairs")
+st.dataframe(logic.pair_rows(report.is_claim), hide_index=True, key="agreement_is_claim_pairs")

@@ -6,7 +6,8 @@ import streamlit as st
 
 from annotations.errors import AnnotatorError
 from annotations.vocab import CLAIM_TYPES, VERDICT_LABELS, VERDICTS
-from app import state, team_logic
+from app import export_logic as logic
+from app import state
 from app.exporting import FORMATS, format_names
 
 st.title("Export")
@@ -49,10 +50,10 @@ for option in spec.options:
 choice = repr((fmt, document_ids, claim_types, verdicts, reviewers, dates, scope, include_unreviewed, options))
 if st.button("Build export", type="primary", key="export_build"):
     try:
-        flt = team_logic.export_filter(
+        flt = logic.export_filter(
             document_ids=document_ids, claim_types=claim_types, verdicts=verdicts, reviewers=reviewers,
             dates=dates, final_only=scope == "final verdicts only", include_unreviewed=include_unreviewed)
-        st.session_state["export_result"] = (choice, team_logic.build_export(store, fmt, flt, options))
+        st.session_state["export_result"] = (choice, logic.build_export(store, fmt, flt, options))
     except AnnotatorError as exc:
         st.session_state["export_result"] = None
         st.error(str(exc))

@@ -4,7 +4,8 @@ citations. Saving moves to the next unreviewed claim by score.
 Session keys (besides the shared "review_claim_id"): ``review_form_for`` (the claim the form was
 filled for), ``review_base_version`` (the version of the reviewer's own review the form started
 from), ``review_span_version``, ``review_stale`` / ``review_span_stale`` (a StaleEditError to show),
-``review_add_reset`` (clear the add-claim form)."""
+``review_add_reset`` (clear the add-claim form), ``review_withdraw_asked`` (the claim whose review
+the reviewer asked to withdraw, until they confirm or cancel)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from annotations.storage import ClaimDetail, ClaimFilter
 from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, VERDICT_LABELS, VERDICTS
 from app import review_logic as logic
 from app import state
+from app.views import md_escape, preview_html, verdict_badge, when
 from app.widgets import (
     citations_editor,
     claim_card,
@@ -122,6 +124,7 @@ def _load_review_form(review: Review | None) -> None:
     set_citations("review_cite", review.citations if review else ())
     ss["review_base_version"] = review.version if review else None
     ss.pop("review_stale", None)
+    ss.pop("review_withdraw_asked", None)
 
 
 def _load_span_form(current: Claim) -> None:
@@ -131,6 +134,11 @@ def _load_span_form(current: Claim) -> None:
     ss["review_span_type"] = current.claim_type
     ss["review_span_version"] = current.version
     ss.pop("review_span_stale", None)
+
+
+def _ask_withdraw(claim_id: str | None) -> None:
+    """Ask to confirm withdrawing the review of ``claim_id`` (None: the question is gone)."""
+    ss["review_withdraw_asked"] = claim_id
 
 
 if ss.get("review_form_for") != claim.id or "review_rationale" not in ss:
@@ -164,8 +172,8 @@ with left:
     if others:
         with st.expander(f"Other reviews ({len(others)})"):
             for review in others:
-                st.markdown(f"{logic.verdict_badge(review.verdict)} by **{logic.md_escape(review.reviewer)}**, "
-                            f"{logic.when(review.updated_at or review.created_at)}")
+                st.markdown(f"{verdict_badge(review.verdict)} by **{md_escape(review.reviewer)}**, "
+                            f"{when(review.updated_at or review.created_at)}")
                 if review.rationale:
                     st.text(review.rationale)
                 show_citations(review.citations)
@@ -182,12 +190,12 @@ with left:
             try:
                 text_span = logic.span_from_text(document.text, claim.start, new_text)
             except AnnotatorError as exc:
-                st.caption(f":red[{logic.md_escape(str(exc))}]")
+                st.caption(f":red[{md_escape(str(exc))}]")
                 text_span = None
             else:
-                st.html(logic.preview_html(document.text, *text_span))
+                st.html(preview_html(document.text, *text_span))
             save_text = st.button("Save span from text", key="review_span_save_text",
-                                  disabled=text_span in (None, (claim.start, claim.end)))
+                                  disabled=not logic.span_changed(claim, text_span))
         with offsets_tab:
             start_col, end_col = st.columns(2)
             new_start = start_col.number_input("Start", min_value=0, max_value=len(document.text) - 1, step=1,
@@ -195,27 +203,25 @@ with left:
             new_end = end_col.number_input("End", min_value=1, max_value=len(document.text), step=1,
                                            key="review_span_end")
             try:
-                offsets_span = logic.check_span(document.text, int(new_start), int(new_end))
+                offsets_span = logic.span_from_offsets(document, int(new_start), int(new_end))
             except AnnotatorError as exc:
-                st.caption(f":red[{logic.md_escape(str(exc))}]")
+                st.caption(f":red[{md_escape(str(exc))}]")
                 offsets_span = None
             else:
-                st.html(logic.preview_html(document.text, *offsets_span))
+                st.html(preview_html(document.text, *offsets_span))
             save_offsets = st.button("Save offsets", key="review_span_save_offsets",
-                                     disabled=offsets_span in (None, (claim.start, claim.end)))
+                                     disabled=not logic.span_changed(claim, offsets_span))
         new_type = st.selectbox("Claim type", CLAIM_TYPES, key="review_span_type")
         save_type = st.button("Save type only", key="review_span_save_type", disabled=new_type == claim.claim_type)
         if ss.get("review_span_stale") is not None:
             stale_notice(ss["review_span_stale"])
             st.button("Load the stored claim", key="review_span_stale_load", on_click=_load_span_form,
                       args=(ss["review_span_stale"].current,))
-        span = text_span if save_text else offsets_span if save_offsets else None
-        if save_text or save_offsets or save_type:
+        button = "text" if save_text else "offsets" if save_offsets else "type" if save_type else None
+        if button is not None:
             try:
-                updated = store.update_claim(
-                    who, claim.id, ss["review_span_version"],
-                    start=span[0] if span else None, end=span[1] if span else None, claim_type=new_type,
-                )
+                updated = logic.save_claim_edit(store, who, claim.id, ss["review_span_version"], button,
+                                                text_span, offsets_span, new_type)
             except StaleEditError as exc:
                 ss["review_span_stale"] = exc
                 st.rerun()
@@ -245,10 +251,10 @@ with left:
                     ss["review_add_occurrence"] = 0
                 occurrence = st.radio(
                     f"The text occurs {len(snippets)} times: which one?", range(len(snippets)),
-                    format_func=lambda i: logic.md_escape(snippets[i]), key="review_add_occurrence",
+                    format_func=lambda i: md_escape(snippets[i]), key="review_add_occurrence",
                 )
             else:
-                st.caption(f"Found once: {logic.md_escape(snippets[0])}")
+                st.caption(f"Found once: {md_escape(snippets[0])}")
         if st.button("Add claim", key="review_add_submit", disabled=not snippets):
             try:
                 added = add_claim_by_text(store, who, add_doc, add_text, occurrence=occurrence or 0,
@@ -258,7 +264,7 @@ with left:
             else:
                 ss["review_claim_id"] = added.id
                 ss["review_add_reset"] = True
-                state.flash("success", f"Added the claim “{logic.md_escape(added.text)}” at characters "
+                state.flash("success", f"Added the claim “{md_escape(added.text)}” at characters "
                                        f"{added.start}-{added.end}; it is shown now.")
                 st.rerun()
 
@@ -267,7 +273,7 @@ with left:
 with right, st.container(border=True, key="review_form"):
     st.markdown("#### Your review")
     if own is not None:
-        st.caption(f"You reviewed this claim {logic.when(own.updated_at or own.created_at)} "
+        st.caption(f"You reviewed this claim {when(own.updated_at or own.created_at)} "
                    f"(version {own.version}{', withdrawn' if own.withdrawn else ''}); saving updates it.")
     verdict = st.radio("Verdict", VERDICTS, format_func=VERDICT_LABELS.__getitem__, horizontal=True,
                        key="review_verdict")
@@ -284,7 +290,7 @@ with right, st.container(border=True, key="review_form"):
                         args=(stale.current,))
     saved = st.button("Save review", key="review_save", type="primary", icon=":material/save:", width="stretch")
     if saved or overwrite:
-        base = stale.current.version if overwrite and stale.current is not None else ss.get("review_base_version")
+        base = logic.version_to_save_over(ss.get("review_base_version"), stale, overwrite)
         try:
             review = logic.save_review_form(store, who, claim.id, verdict, rationale or "", rows, base)
         except StaleEditError as exc:
@@ -296,7 +302,33 @@ with right, st.container(border=True, key="review_form"):
             ss["review_claim_id"] = logic.next_after_save(store, who.name, flt, claim.id)
             ss["review_form_for"] = None
             moved = ss["review_claim_id"] != claim.id
-            state.flash("success", f"Saved your review of “{logic.md_escape(claim.text[:80])}” as "
+            state.flash("success", f"Saved your review of “{md_escape(claim.text[:80])}” as "
                                    f"{VERDICT_LABELS[review.verdict]} with {len(review.citations)} citation(s)."
                                    + (" Here is the next claim." if moved else ""))
             st.rerun()
+
+    if logic.can_withdraw(own, ss.get("review_base_version")):
+        if ss.get("review_withdraw_asked") != claim.id:
+            st.button("Withdraw my review", key="review_withdraw", icon=":material/undo:", on_click=_ask_withdraw,
+                      args=(claim.id,), help="It stops counting; the history keeps it, and saving restores it")
+        else:
+            st.warning("Withdraw your review of this claim? It no longer counts towards the claim's status, "
+                       "agreement or final verdict. It is not deleted: the history keeps it, and saving a "
+                       "review of this claim again restores it.", icon=":material/undo:")
+            yes_col, no_col = st.columns(2)
+            confirm = yes_col.button("Yes, withdraw it", key="review_withdraw_confirm", type="primary")
+            no_col.button("Keep it", key="review_withdraw_cancel", on_click=_ask_withdraw, args=(None,))
+            if confirm:
+                try:
+                    logic.withdraw_own_review(store, who, claim.id, ss.get("review_base_version"))
+                except StaleEditError as exc:
+                    ss["review_stale"] = exc
+                    _ask_withdraw(None)
+                    st.rerun()
+                except AnnotatorError as exc:
+                    st.error(str(exc))
+                else:
+                    ss["review_form_for"] = None
+                    state.flash("success", f"Withdrew your review of “{md_escape(claim.text[:80])}”. The history "
+                                           "keeps it; saving a review of this claim again restores it.")
+                    st.rerun()

@@ -8,16 +8,17 @@ from __future__ import annotations
 import streamlit as st
 
 from annotations.errors import AnnotatorError
-from app import state, team_logic
+from app import signin_logic as logic
+from app import state
 
 store = state.store()
 st.title("Sign in")
 state.show_flash()
 
-providers = team_logic.oidc_providers(state.auth_secrets())
+providers = logic.oidc_providers(state.auth_secrets())
 if providers and st.user.is_logged_in:
     try:
-        who = team_logic.actor_from_identity(store, st.user.to_dict())
+        who = logic.actor_from_identity(store, st.user.to_dict())
     except AnnotatorError as exc:
         st.error(str(exc))
         st.button("Sign out of the identity provider", key="signin_oidc_logout", on_click=st.logout)

@@ -10,20 +10,17 @@ import streamlit as st
 from annotations.auth import local_actor
 from annotations.errors import AnnotatorError
 from annotations.sources import SUPPORTED_SUFFIXES, LoadResult, load_pasted, load_paths, load_uploads
-from app import review_logic as logic
+from app import sources_logic as logic
 from app import state
+from app.views import md_escape
 from app.workflow import ingest
 
 ss = st.session_state
 store = state.store()
 config = state.config()
-limit = logic.human_bytes(config.max_bytes)
 
 st.title("Sources")
-st.caption(f"Load health and cosmetics articles as plain text, Markdown or HTML "
-           f"({', '.join(SUPPORTED_SUFFIXES)}). Each file may hold up to **{limit}** "
-           f"(set `CLAIMCHECK_MAX_BYTES` to change it). Candidate claims are extracted as soon as a text loads; "
-           f"a text already stored is not stored twice.")
+st.caption(logic.intro(config.max_bytes))
 state.show_flash()
 
 who = state.actor() or local_actor("local")
@@ -35,9 +32,9 @@ def _load(loaded: LoadResult) -> None:
         try:
             outcome = ingest(store, who, state.nlp(), loaded)
         except AnnotatorError as exc:
-            ss["sources_outcome"] = [("error", logic.md_escape(str(exc)))]
+            ss["sources_outcome"] = [("error", md_escape(str(exc)))]
             return
-    ss["sources_outcome"] = logic.ingest_messages(outcome) or [("info", "Nothing to load.")]
+    ss["sources_outcome"] = logic.ingest_messages(outcome)
 
 
 paste_tab, upload_tab, folder_tab = st.tabs(["Paste text", "Upload files", "Folder on the server"])
@@ -52,7 +49,7 @@ with paste_tab:
             result.documents.append(load_pasted(text, name or None, max_bytes=config.max_bytes,
                                                 added_by=who.name))
         except AnnotatorError as exc:
-            ss["sources_outcome"] = [("error", logic.md_escape(str(exc)))]
+            ss["sources_outcome"] = [("error", md_escape(str(exc)))]
         else:
             _load(result)
 with upload_tab:

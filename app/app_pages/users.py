@@ -6,8 +6,9 @@ import streamlit as st
 
 from annotations.errors import AnnotatorError
 from annotations.vocab import ROLES
-from app import state, team_logic
-from app.review_logic import md_escape
+from app import state
+from app import users_logic as logic
+from app.views import md_escape
 from app.widgets import reviewer_gate
 
 st.title("Users & settings")
@@ -15,7 +16,7 @@ state.show_flash()
 store = state.store()
 accounts = store.accounts_enabled()
 who = state.actor()
-st.markdown(team_logic.mode_note(accounts, who))
+st.markdown(logic.mode_note(accounts, who))
 who = reviewer_gate("users")
 if who is None:
     st.stop()
@@ -26,7 +27,7 @@ is_admin = who is not None and who.can("manage")
 users = store.list_users()
 st.subheader("Accounts")
 if users:
-    st.dataframe(team_logic.user_rows(users), hide_index=True, key="users_table")
+    st.dataframe(logic.user_rows(users), hide_index=True, key="users_table")
 else:
     st.caption("No accounts yet.")
 
@@ -42,7 +43,7 @@ if is_admin:
         add = st.form_submit_button("Add account", key="users_add_submit")
     if add:
         try:
-            user = team_logic.add_account(store, who, name, role, password, no_password)
+            user = logic.add_account(store, who, name, role, password, no_password)
         except AnnotatorError as exc:
             st.error(str(exc))
         else:
@@ -66,7 +67,7 @@ if is_admin and users:
         save = st.form_submit_button("Save changes", key="users_edit_submit")
     if save:
         try:
-            user, changed = team_logic.change_account(store, who, chosen, role=role, active=active,
+            user, changed = logic.change_account(store, who, chosen, role=role, active=active,
                                                       new_password=new_password)
         except AnnotatorError as exc:
             st.error(str(exc))
@@ -94,7 +95,7 @@ if is_admin:
         save_settings = st.form_submit_button("Save settings", key="users_settings_submit")
     if save_settings:
         try:
-            changed = team_logic.save_settings(store, who, {"reviews_per_claim": int(reviews),
+            changed = logic.save_settings(store, who, {"reviews_per_claim": int(reviews),
                                                             "blind_review": blind,
                                                             "organisation": organisation,
                                                             "organisation_url": organisation_url})

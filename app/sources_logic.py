@@ -1,0 +1,49 @@
+"""Plain functions behind the Sources page: what the page says about the size limit, the messages
+of one load, and the table of stored documents. No Streamlit here, so tests call these directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from annotations.sources import SUPPORTED_SUFFIXES, human_size
+from annotations.storage import DocumentSummary
+from app.views import md_escape, when
+
+if TYPE_CHECKING:  # app.workflow loads the spaCy side; these helpers do not need it
+    from app.workflow import IngestOutcome
+
+
+def intro(max_bytes: int) -> str:
+    """The caption under the page title: the file types, the size limit and how to change it."""
+    return (f"Load health and cosmetics articles as plain text, Markdown or HTML "
+            f"({', '.join(SUPPORTED_SUFFIXES)}). Each file may hold up to **{human_size(max_bytes)}** "
+            f"(set `CLAIMCHECK_MAX_BYTES` to change it). Candidate claims are extracted as soon as a text loads; "
+            f"a text already stored is not stored twice.")
+
+
+def ingest_messages(outcome: IngestOutcome) -> list[tuple[str, str]]:
+    """(kind, Markdown) messages of one load: each document added with its claim count, each
+    one already stored, each refused file with its reason, each file not decoded as UTF-8; when
+    the load held nothing at all, a message that says so."""
+    messages: list[tuple[str, str]] = []
+    for doc, n_claims in outcome.added:
+        messages.append(("success", f"Added **{md_escape(doc.name)}** with {n_claims} candidate claim(s)."))
+        if doc.encoding != "utf-8":
+            messages.append(("warning", f"**{md_escape(doc.name)}** is not UTF-8: decoded as {doc.encoding}. "
+                                        "Check that accented letters and quotes look right."))
+    for doc in outcome.duplicates:
+        messages.append(("info", f"**{md_escape(doc.name)}** is already stored (added {when(doc.added_at)} by "
+                                 f"{md_escape(doc.added_by)}); no duplicate was created."))
+    for err in outcome.refused:
+        messages.append(("error", f"Refused **{md_escape(err.name)}**: {md_escape(err.reason)}"))
+    return messages or [("info", "Nothing to load.")]
+
+
+def document_rows(documents: Iterable[DocumentSummary]) -> list[dict[str, Any]]:
+    """Rows of the stored-documents table."""
+    return [
+        {"name": d.name, "origin": d.origin, "added": when(d.added_at), "added by": d.added_by,
+         "claims": d.n_claims, "reviewed": d.n_reviewed, "encoding": d.encoding, "url": d.url or ""}
+        for d in documents
+    ]
