@@ -156,6 +156,10 @@ class Parse:
         """Tagged as a verb in its base form (``VB``)."""
         return self.tags[t] == self.ids.vb
 
+    def is_inflected(self, t: int) -> bool:
+        """Whether the word differs from its lemma ("Helps" from "help"); false without a lemma."""
+        return bool(self.lemmas[t]) and self.lowers[t] != self.lemmas[t]
+
     def is_modal(self, t: int) -> bool:
         return self.tags[t] == self.ids.md
 
@@ -238,6 +242,10 @@ class Parse:
         return tops[0] if tops else s
 
     # --------------------------------------------------------------- words (lexicons)
+
+    def is_one_of(self, t: int, words: frozenset[int]) -> bool:
+        """Whether the lower-case word of token ``t`` is one of ``words`` (hash ids)."""
+        return self.lowers[t] in words
 
     def is_leading_word(self, t: int) -> bool:
         """A conjunction that joins clauses ("and", "but", "although"): trimmed off a clause."""

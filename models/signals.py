@@ -75,10 +75,6 @@ class Clause:
     def end_char(self) -> int:
         return self.p.end_char(self.end - 1)
 
-    @property
-    def context_labels(self) -> set[str]:
-        return {rule.label for rule in self.context_rules}
-
 
 # ----------------------------------------------------------------------- structure tests
 
@@ -88,7 +84,7 @@ def is_imperative(p: Parse, tree: Tree, head: int) -> bool:
     twice a week"), not "to ..." nor a subjectless statement ("May help ...", "Helps ...")."""
     if not p.is_bare_verb(head) or not p.is_root(head):
         return False
-    if p.lemmas[head] and (p.lowers[head] != p.lemmas[head] or p.is_let(head)):
+    if p.is_inflected(head) or p.is_let(head):
         return False  # not the bare form ("Helps maintain ..."), or "let's" (no directive)
     kids = tree.kids(head)
     if any(p.is_subject(k) for k in kids):
@@ -231,7 +227,7 @@ class SignalCollector:
         word = sig.end - 1
         if rule.reversed_label and (
             rule.reversed_label in context_labels
-            or any(p.lowers[t] in reversers for t in range(max(start, sig.start - 4), sig.start))
+            or any(p.is_one_of(t, reversers) for t in range(max(start, sig.start - 4), sig.start))
             or lessened(p, tree, word)
         ):
             return rule.reversed_label
@@ -259,7 +255,7 @@ class SignalCollector:
                 return rule.negated_label
             if rule.negated_label and p.is_evidence_noun(t) and is_denied(p, tree, t):
                 return rule.negated_label  # "there is no evidence that it is harmful"
-            if p.lowers[t] in reversers:
+            if p.is_one_of(t, reversers):
                 return rule.reversed_label
             if rule.reversed_label and lessened(p, tree, t):
                 return rule.reversed_label  # "a low risk of death", "less likely to develop dementia"
