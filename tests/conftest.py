@@ -74,6 +74,14 @@ def memory_store() -> Iterator[Store]:
         s.close()
 
 
+@pytest.fixture(scope="session")
+def nlp():
+    """The English pipeline with the claim components, loaded once per test session."""
+    from models.pipeline import load_nlp  # spaCy is imported only by the tests that need it
+
+    return load_nlp()
+
+
 @pytest.fixture
 def ann() -> Actor:
     return local_actor("ann")

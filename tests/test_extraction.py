@@ -1,6 +1,7 @@
 """The claim extractor with the real English model: rule families, clause splitting, list
 context, cues and scores, quantities on claims, streaming, saving and loading, and the
-source texts in /work/shared when they are there. The model is loaded once per session."""
+source texts in /work/shared when they are there. The model is loaded once per session
+(the ``nlp`` fixture of conftest.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,6 @@ from models.rules import load_rules, parse_rule
 # The shared materials sit beside the project (../shared).
 SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")) if p.is_dir()),
               Path("../shared"))
-
-
-@pytest.fixture(scope="session")
-def nlp() -> Language:
-    return models.pipeline.load_nlp()
 
 
 def extract(nlp: Language, text: str) -> list[Candidate]:
