@@ -55,6 +55,12 @@ def quantities(text: str) -> list[tuple[str, str, float | None, float | None, st
         ("priced at $20", ("$20", "measure", 20.0, 20.0, "dollar")),
         ("about twenty five minutes", ("about twenty five minutes", "duration", 25.0, 25.0, "minute")),
         ("40,000 patients", ("40,000 patients", "count", 40000.0, 40000.0, "patient")),
+        ("a 5-year-old child", ("5-year-old", "measure", 5.0, 5.0, "year of age")),
+        ("adults 65 years of age", ("65 years of age", "measure", 65.0, 65.0, "year of age")),
+        ("rose by 6 per cent", ("6 per cent", "percent", 6.0, 6.0, "percent")),
+        # before a duration, "over" and "under" tell when rather than bound it
+        ("rested for over two weeks", ("two weeks", "duration", 2.0, 2.0, "week")),
+        ("lasts under 2 weeks", ("2 weeks", "duration", 2.0, 2.0, "week")),
     ],
 )
 def test_grammar(text: str, expected: tuple[str, str, float | None, float | None, str]) -> None:
