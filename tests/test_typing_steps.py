@@ -131,3 +131,11 @@ def test_a_bare_item_takes_the_type_of_its_lead_in(nlp: Language) -> None:
     c = clause(nlp, "The balm is not suitable for:\n- burns\n", 1)
     assert [hit.label for hit in c.hits] == ["risk", "contraindication"]  # the word, then its list
     assert typer.choose(c)[:2] == ("contraindication", "list-contraindication")
+
+
+def test_a_verb_the_tagger_reads_as_a_name_still_signals(nlp: Language) -> None:
+    """Why verb rules match generated word forms, not lemmas: the tagger reads a verb that
+    opens a list item as a proper noun, whose lemma is the word itself."""
+    c = clause(nlp, "What the balm does:\n- Soothes redness\n", 1)
+    assert c.p.lemmas[c.start] == nlp.vocab.strings["Soothes"]
+    assert [(hit.label, hit.rule_id) for hit in c.hits] == [("efficacy", "efficacy-reducing-verb"), ("efficacy", "risk-term")]
