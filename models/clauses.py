@@ -95,8 +95,8 @@ def clauses(p: Parse, tree: Tree, s: int, e: int) -> list[tuple[int, int]]:
     """Sentence ``s:e`` cut before each coordinated clause with its own subject, at
     semicolons and dashes that open a clause, and around a clause of concession."""
     cuts = set()
-    candidates = p.splits[bisect_left(p.splits, s + 1) : bisect_left(p.splits, e)]
-    marks = p.marks[bisect_left(p.marks, s + 1) : bisect_left(p.marks, e)]
+    candidates = p.between(p.splits, s + 1, e)
+    marks = p.between(p.marks, s + 1, e)
     cuts.update(t + 1 for t in marks if p.is_semicolon(t))
     tops = {t for t in range(s, e) if not (s <= p.heads[t] < e) or p.heads[t] == t} if candidates else set()
     for t in candidates:
@@ -135,8 +135,8 @@ def concessive_cuts(p: Parse, tree: Tree, s: int, e: int) -> list[int]:
     """Cut around an adverbial clause of concession or contrast that has a subject of its
     own ("..., although it has a rejuvenating effect"): it asserts a second thing."""
     cuts = []
-    for t in range(s, e):
-        if not p.is_adverbial_clause(t) or not p.is_verbal(t) or not s <= p.heads[t] < e:
+    for t in p.between(p.adverbial_clauses, s, e):
+        if not p.is_verbal(t) or not s <= p.heads[t] < e:
             continue
         kids = tree.kids(t)
         if not any(p.is_concessive_mark(k) for k in kids):

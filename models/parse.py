@@ -11,6 +11,7 @@ models' parser and tagger.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -106,6 +107,11 @@ class Parse:
         # coordinated or paratactic verbs (where a clause may start); semicolons and dashes
         self.splits: list[int] = np.flatnonzero(verbal & among(deps, ids.split)).tolist()
         self.marks: list[int] = np.flatnonzero(among(lowers, ids.marks)).tolist()
+        # where some clause questions can only be true: adverbial and relative clauses, verbs
+        # that rule out what they govern
+        self.adverbial_clauses: list[int] = np.flatnonzero(deps == ids.advcl).tolist()
+        self.relative_clauses: list[int] = np.flatnonzero(deps == ids.relcl).tolist()
+        self.negating_verbs: list[int] = np.flatnonzero(among(lowers, ids.negating) & (pos == VERB)).tolist()
         self.discourse = list(discourse)  # character spans of discourse phrases
         self.parsed = any(self.deps)  # what Doc.has_annotation("DEP") answers
 
@@ -122,6 +128,11 @@ class Parse:
     def text_of(self, s: int, e: int) -> str:
         """The text of tokens ``s:e``."""
         return self.text[self.idx[s] : self.end_char(e - 1)]
+
+    @staticmethod
+    def between(positions: list[int], s: int, e: int) -> list[int]:
+        """The ``positions`` (token indexes, ascending) that lie in ``s:e``."""
+        return positions[bisect_left(positions, s) : bisect_left(positions, e)]
 
     def has_predicate(self, s: int, e: int) -> bool:
         """Whether tokens ``s:e`` hold a verb that is not a modifier."""
@@ -142,9 +153,6 @@ class Parse:
     def is_verbal(self, t: int) -> bool:
         """A verb or an auxiliary."""
         return self.pos[t] in (VERB, AUX)
-
-    def is_verb(self, t: int) -> bool:
-        return self.pos[t] == VERB
 
     def is_adjective(self, t: int) -> bool:
         return self.pos[t] == ADJ
@@ -194,9 +202,6 @@ class Parse:
 
     def is_adverbial_clause(self, t: int) -> bool:
         return self.deps[t] == self.ids.advcl
-
-    def is_relative_clause(self, t: int) -> bool:
-        return self.deps[t] == self.ids.relcl
 
     def is_subordinate_clause(self, t: int) -> bool:
         """An adverbial, relative or adnominal clause (``advcl``, ``relcl``, ``acl``)."""

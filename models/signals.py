@@ -286,7 +286,7 @@ def predicate_core(p: Parse, tree: Tree, head: int) -> set[int]:
 def denies_harms(p: Parse, s: int, e: int) -> bool:
     """Whether the clause's verb rules harms out ("swelling and bruising are excluded"): it
     denies them all, however the parser attached the list."""
-    return any(p.is_negating_word(t) and p.is_verb(t) for t in range(s, e))
+    return bool(p.between(p.negating_verbs, s, e))
 
 
 def in_subordinate_clause(p: Parse, t: int, head: int) -> bool:

@@ -27,7 +27,7 @@ def _recipe_lead_ins() -> re.Pattern[str]:
 
 
 def _has_relative_clause(c: Clause) -> bool:
-    return any(c.p.is_relative_clause(t) for t in range(c.start, c.end))
+    return bool(c.p.between(c.p.relative_clauses, c.start, c.end))
 
 
 def _short_and_verbless(c: Clause) -> bool:
