@@ -79,23 +79,25 @@ class Clause:
 # ----------------------------------------------------------------------- structure tests
 
 
-def is_imperative(p: Parse, tree: Tree, head: int) -> bool:
+def is_imperative(c: Clause) -> bool:
     """A directive to the reader: the root is a bare verb without subject ("Apply the mask
     twice a week"), not "to ..." nor a subjectless statement ("May help ...", "Helps ...")."""
+    p, head = c.p, c.head
     if not p.is_bare_verb(head) or not p.is_root(head):
         return False
     if p.is_inflected(head) or p.is_let(head):
         return False  # not the bare form ("Helps maintain ..."), or "let's" (no directive)
-    kids = tree.kids(head)
+    kids = c.tree.kids(head)
     if any(p.is_subject(k) for k in kids):
         return False
     # "to ..." is an infinitive, "May help ..." a subjectless statement, not a directive
     return not any(p.is_auxiliary(k) and (p.is_to(k) or p.is_modal(k)) for k in kids)
 
 
-# The built-in clause tests that a rule names with "structure" (rules.STRUCTURES): a new one
-# is a function here, its name in rules.STRUCTURES, and a line in the rule file.
-STRUCTURE_TESTS: dict[str, Callable[[Parse, Tree, int], bool]] = {"imperative": is_imperative}
+# The built-in clause tests that a rule names with "structure" (rules.STRUCTURES). A test reads
+# the clause (its parse, tree, predicate, quantities and the word signals found so far); a new
+# one is a function here, its name in rules.STRUCTURES, and a line in the rule file.
+STRUCTURE_TESTS: dict[str, Callable[[Clause], bool]] = {"imperative": is_imperative}
 
 
 # ---------------------------------------------------------------------------- collecting
@@ -123,19 +125,20 @@ class SignalCollector:
         """The clause over tokens ``s:e`` with its signals weighed (``signals``: the rule
         matches inside it; ``q_index``: its quantities, indexes into ``quantities``)."""
         head = p.predicate(s, e)
-        core = predicate_core(p, tree, head) if tree.has_edges else set()
         context = self._context_rules(line.context) if line.kind == "item" and line.context else []
-        hits = self._word_hits(p, tree, s, e, head, core, signals, {r.label for r in context})
-        hits.extend(Hit(r.label, r.id, r.weight, True) for r in self.structure_rules
-                    if STRUCTURE_TESTS[r.structure](p, tree, head))
+        c = Clause(p, tree, line, s, e, sentence, head, p.has_predicate(s, e), p.word_count(s, e), q_index,
+                   [quantities[i] for i in q_index], context, [])
+        core = predicate_core(p, tree, head) if tree.has_edges else set()
+        c.hits = self._word_hits(p, tree, s, e, head, core, signals, {r.label for r in context})
+        # the structure tests may read the word signals
+        hits = [*c.hits, *(Hit(r.label, r.id, r.weight, True) for r in self.structure_rules
+                           if STRUCTURE_TESTS[r.structure](c))]
         outcome = any(h.label in self.outcome_labels for h in hits)
         if q_index:
-            hits.extend(self._quantity_hits(p, head, core, q_index, quantities, outcome))
+            hits.extend(self._quantity_hits(p, head, core, c.quantity_marks, outcome))
         hits.extend(Hit(r.label, r.id, r.weight, True) for r in context)
-        marks = [quantities[i] for i in q_index]
-        q_kinds = {kind for _, _, kind, _ in marks}
-        return Clause(p, tree, line, s, e, sentence, head, p.has_predicate(s, e), p.word_count(s, e), q_index,
-                      marks, context, self._conditions_met(hits, q_kinds))
+        c.hits = self._conditions_met(hits, {kind for _, _, kind, _ in c.quantity_marks})
+        return c
 
     def _word_hits(
         self, p: Parse, tree: Tree, s: int, e: int, head: int, core: set[int], signals: Sequence[Signal],
@@ -165,17 +168,16 @@ class SignalCollector:
         return [Hit(label, rule_id, weight, True) for (_, _, label), (weight, rule_id) in best.items()]
 
     def _quantity_hits(
-        self, p: Parse, head: int, core: set[int], q_index: list[int], quantities: Sequence[QuantityMark],
-        outcome: bool,
+        self, p: Parse, head: int, core: set[int], quantities: list[QuantityMark], outcome: bool,
     ) -> list[Hit]:
         """The quantity rules that some quantity of the clause fits."""
         out = []
         for rule in self.quantity_rules:
-            fits = [i for i in q_index if quantity_fits(rule, quantities[i])]
+            fits = [q for q in quantities if quantity_fits(rule, q)]
             if fits:
-                on_core = any(t in core for i in fits for t in range(quantities[i][0], quantities[i][1]))
+                on_core = any(t in core for start, end, _, _ in fits for t in range(start, end))
                 weight = rule.weight + (1.0 if on_core else 0.0)
-                if outcome and all(in_subject(p, quantities[i][1] - 1, head) for i in fits):
+                if outcome and all(in_subject(p, end - 1, head) for _, end, _, _ in fits):
                     weight /= 2  # "women who took 5 g a day were less likely to ...": the outcome is the claim
                 out.append(Hit(rule.label, rule.id, weight, False))
         return out

@@ -103,8 +103,7 @@ def test_a_harm_is_relabelled_when_denied_or_taken_away(nlp: Language, text: str
     ],
 )
 def test_an_imperative_is_a_bare_verb_without_subject(nlp: Language, text: str, directive: bool) -> None:
-    c = clause(nlp, text)
-    assert is_imperative(c.p, c.tree, c.head) is directive
+    assert is_imperative(clause(nlp, text)) is directive
 
 
 def test_a_structure_rule_needs_a_clause_test(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
