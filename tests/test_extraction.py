@@ -259,6 +259,7 @@ def test_every_rule_id_is_unique_and_labelled_with_a_claim_type() -> None:
         ({"id": "x", "label": "risk", "quantity": {"kind": ["speed"]}}, r"quantity kinds must be among number, "),
         ({"id": "x", "label": "risk", "pattern": "a", "reversed_by": "@reducing_verbs"}, r"reversed_by and reversed_label go together"),
         ({"id": "x", "label": "risk", "pattern": "@no_such_lexicon"}, r"no data file lexicons/no_such_lexicon.txt"),
+        ({"id": "x", "label": "risk", "pattern": "scar", "inflect": "noun"}, r"inflect must be 'verb' or absent .*\"attr\": \"LEMMA\""),
     ],
 )
 def test_rule_errors_say_what_was_expected(rule: dict[str, object], message: str) -> None:
