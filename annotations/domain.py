@@ -11,6 +11,7 @@ from typing import Any
 
 from annotations.errors import ValidationError
 from annotations.records import Review, Verdict, check_http_url
+from annotations.vocab import parse_switch
 
 # ------------------------------------------------------------------------------ final verdicts
 
@@ -104,22 +105,9 @@ def check_setting(key: str, value: Any) -> Any:
                 f"reviews_per_claim must be a whole number from 1 to {MAX_REVIEWS_PER_CLAIM}; got {value!r}")
         return int(text_)
     if key == "blind_review":
-        return _check_switch(key, value)
+        return parse_switch(key, value)
     if not isinstance(value, str):
         raise ValidationError(f"{key} must be text; got {value!r}")
     if key == "organisation_url" and value.strip():
         return check_http_url(value)
     return value.strip()
-
-
-_SWITCH_WORDS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
-
-
-def _check_switch(key: str, value: Any) -> bool:
-    """An on/off setting from a bool or from the words the command line passes."""
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word not in _SWITCH_WORDS:
-        raise ValidationError(f"{key} must be on or off (true/false, yes/no, 1/0); got {value!r}")
-    return _SWITCH_WORDS[word]
