@@ -41,6 +41,7 @@ MATRIX = [
     ("manage", False, False, True),
     ("withdraw_any", False, False, True),
     ("withdraw_any_claim", False, False, True),
+    ("delete_document", False, False, True),
 ]
 
 
