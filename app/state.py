@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from annotations.auth import Actor, local_actor
+from annotations.domain import Viewer, viewer_of
 from annotations.storage import Store
 from app.config import DEMO_CORPUS, AppConfig, load_config
 from app.workflow import seed_demo_corpus
@@ -63,6 +64,12 @@ def init_session() -> None:
 
 def actor() -> Actor | None:
     return st.session_state.get("actor")
+
+
+def viewer(who: Actor) -> Viewer:
+    """What ``who`` may see of other people's work under the current settings; every page that
+    lists claims, filters them by status or exports passes it to the store."""
+    return viewer_of(who, store().settings())
 
 
 def set_local_reviewer(name: str) -> Actor:

@@ -38,13 +38,15 @@ def user_rows(users: Iterable[User]) -> list[dict[str, Any]]:
 
 
 def add_account(store: Store, actor: Actor, name: str, role: str, password: str, no_password: bool) -> User:
-    """Create an account. A password is required unless ``no_password`` is ticked."""
+    """Create an account. A password is required unless ``no_password`` is ticked: such an account
+    signs in only through single sign-on."""
     if no_password:
         if password:
             raise ValidationError("either type a password or tick 'no password'; got both")
         return store.add_user(actor, name, role, None)
     if not password:
-        raise ValidationError("a password is required (or tick 'no password' for a local account); got none")
+        raise ValidationError("a password is required (or tick 'no password' for an account that signs in "
+                              "through single sign-on); got none")
     return store.add_user(actor, name, role, password)
 
 

@@ -129,12 +129,19 @@ def test_signin_success_and_failure(app_store, open_page):
     assert "Signed in as ada (admin)." in texts(at, "success")
 
 
-def test_signin_without_password_for_an_account_without_one(app_store, open_page):
-    seed_team(app_store)
+def test_an_account_without_a_password_is_refused_without_single_sign_on(app_store, open_page):
+    seed_team(app_store)  # rita has no password
     at = open_page(None)
     at.text_input(key="signin_name").input("rita")
     at.button(key="signin_submit").click().run()
-    assert at.session_state["actor"] == Actor("rita", "reviewer")
+    assert at.session_state["actor"] is None
+    assert texts(at, "error") == [
+        "the account rita has no password, so it signs in only through single sign-on, when the app has it set "
+        "up. To sign in with a password, an admin sets one on the Users & settings page or with: "
+        "python -m app users set rita --password --as ADMIN"]
+    at.text_input(key="signin_password").input("anything at all")
+    at.button(key="signin_submit").click().run()
+    assert at.session_state["actor"] is None
 
 
 # ------------------------------------------------------------------------ users & settings
@@ -415,6 +422,33 @@ def test_adjudicators_see_the_reviews_and_blind_review_can_be_turned_off(app_sto
     assert "by **rita**" in " ".join(texts(_review_page(open_page, JUDY, claim_id), "markdown"))
     app_store.set_setting(ADA, "blind_review", False)
     assert "by **rita**" in " ".join(texts(_review_page(open_page, RAJ, claim_id), "markdown"))
+
+
+def test_a_blind_reviewers_status_filter_and_export_hold_nothing_of_the_others(app_store, open_page):
+    """Issue 15, item 1: the status filter that lists disputed claims, and the Export page, follow
+    the review page's rule."""
+    claim_id = _blind_setup(app_store)
+    app_store.save_review(ADA, claim_id, "risky", "ada's reasons")  # rita and ada disagree
+    at = open_page("review", RAJ)
+    at.multiselect(key="review_filter_statuses").set_value(["disputed"]).run()
+    assert "No claim matches these filters." in texts(at, "info")
+    assert "Ice baths" not in " ".join(texts(at, "markdown"))
+    judy = open_page("review", JUDY)
+    judy.multiselect(key="review_filter_statuses").set_value(["disputed"]).run()
+    assert judy.session_state["review_claim_id"] == claim_id
+
+    at = open_page("export", RAJ)
+    assert at.multiselect(key="export_reviewers").options == ["raj"]
+    assert "Your exports hold your own reviews" in texts(at, "info")[0]
+    at.checkbox(key="export_include_unreviewed").check()
+    at.button(key="export_build").click().run()
+    data = at.session_state["export_result"][1].data.decode("utf-8")
+    assert data == "" and texts(at, "success") == ["0 claim(s) with 0 review(s) from 0 document(s)."]
+    app_store.save_review(RAJ, claim_id, "unsupported", "raj's reasons")
+    at.button(key="export_build").click().run()
+    [row] = [json.loads(line) for line in at.session_state["export_result"][1].data.decode("utf-8").splitlines()]
+    assert (row["id"], [r["rationale"] for r in row["reviews"]]) == (claim_id, ["raj's reasons"])
+    assert not any(e["actor"] in ("rita", "ada") for e in row["history"] if e["entity"] == "review")
 
 
 # --------------------------------------------------------------------------- single sign-on

@@ -59,6 +59,17 @@ def test_a_failed_sign_in_says_the_same_for_every_cause(team: Store, name: str, 
         team.authenticate(name, password)
 
 
+@pytest.mark.parametrize("password", [None, "", "any password at all"])
+def test_an_account_without_a_password_never_signs_in_with_one(team: Store, password: str | None) -> None:
+    """It signs in only through single sign-on; the refusal says how to give it a password."""
+    team.add_user(team.authenticate("boss", PASSWORD), "sso", "reviewer", None)
+    with pytest.raises(PermissionDeniedError, match="^the account sso has no password, so it signs in only through "
+                                                    "single sign-on.* python -m app users set sso --password"):
+        team.authenticate("sso", password)
+    team.update_user(team.authenticate("boss", PASSWORD), "sso", password=PASSWORD)
+    assert team.authenticate("sso", PASSWORD) == Actor("sso", "reviewer")
+
+
 def test_a_disabled_account_cannot_sign_in(team: Store) -> None:
     team.update_user(team.authenticate("boss", PASSWORD), "rita", active=False)
     with pytest.raises(PermissionDeniedError, match="wrong name or password, or the account is disabled"):

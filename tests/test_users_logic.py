@@ -10,6 +10,7 @@ from team_seed import ADMIN, RITA
 from annotations.auth import Actor
 from annotations.errors import PermissionDeniedError, ValidationError
 from app import users_logic as logic
+from app.signin_logic import actor_from_identity
 
 
 def test_mode_note_names_local_mode_and_admin_rule(ann):
@@ -44,9 +45,11 @@ def test_add_account_password_rules(memory_store, ann, password, no_password, me
     assert memory_store.list_users() == []
 
 
-def test_account_without_password_signs_in_without_one(memory_store, ann):
+def test_account_without_password_signs_in_only_through_single_sign_on(memory_store, ann):
     logic.add_account(memory_store, ann, "ada", "admin", "", no_password=True)
-    assert memory_store.authenticate("ada", None).role == "admin"
+    with pytest.raises(PermissionDeniedError, match="the account ada has no password"):
+        memory_store.authenticate("ada", None)
+    assert actor_from_identity(memory_store, {"email": "ada", "email_verified": True}) == Actor("ada", "admin")
 
 
 def test_user_rows_hide_password_hashes(memory_store, ann):

@@ -129,7 +129,9 @@ class Accounts(StoreBase):
         return new
 
     def authenticate(self, name: str, password: str | None) -> Actor:
-        """The actor for a sign-in; refuses a wrong name or password with one message for both."""
+        """The actor for a sign-in with a password; refuses a wrong name or password with one
+        message for both. An account without a password never signs in here: it signs in only
+        through single sign-on (``app.signin_logic.actor_from_identity``)."""
         refused = PermissionDeniedError("wrong name or password, or the account is disabled")
         try:
             user = self.get_user(check_user_name(name))
@@ -137,6 +139,15 @@ class Accounts(StoreBase):
             raise refused from None
         if not user.active:
             raise refused
-        if user.password_hash is not None and not verify_password(user.password_hash, password or ""):
+        if user.password_hash is None:
+            raise PermissionDeniedError(no_password_message(user.name))
+        if not verify_password(user.password_hash, password or ""):
             raise refused
         return Actor(name=user.name, role=user.role)
+
+
+def no_password_message(name: str) -> str:
+    """Why an account without a password cannot sign in with one, and how to give it one."""
+    return (f"the account {name} has no password, so it signs in only through single sign-on, "
+            f"when the app has it set up. To sign in with a password, an admin sets one on the Users & "
+            f"settings page or with: python -m app users set {name} --password --as ADMIN")

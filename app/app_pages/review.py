@@ -50,11 +50,15 @@ doc_names = {d.id: d.name for d in documents}
 # ------------------------------------------------------------------------------------ filters
 
 
+viewer = state.viewer(who)
+
+
 def _filter() -> ClaimFilter:
     return ClaimFilter(
         document_ids=tuple(ss.get("review_filter_docs", ())),
         claim_types=tuple(ss.get("review_filter_types", ())),
         statuses=tuple(ss.get("review_filter_statuses", ())),
+        viewer=viewer,
     )
 
 
@@ -94,7 +98,7 @@ mine = store.progress(flt, reviewer=who.name)
 overall = store.progress(flt)
 queue_done = mine.done >= mine.total
 st.progress(mine.fraction, text=f"You reviewed **{mine.done}** of **{mine.total}** claims"
-                                f"{' matching the filters' if flt != ClaimFilter() else ''} · overall "
+                                f"{' matching the filters' if flt.narrows else ''} · overall "
                                 f"{overall.done} of {overall.total} have all the reviews they need")
 
 if queue_done and mine.total:
@@ -159,7 +163,7 @@ with left:
         st.button("Next", icon=":material/arrow_forward:", key="review_next", on_click=_step, args=(1,))
         st.button("Next unreviewed", icon=":material/skip_next:", key="review_queue", on_click=_restart_queue,
                   disabled=queue_done, help="The highest-scoring claim still waiting for your review")
-    blind = logic.blinded(who, detail.reviews, store.settings())
+    blind = viewer.hides(detail.reviews)
     claim_card(document, claim, status=None if blind else detail.status)
     if blind:
         st.caption("Blind review: the other reviews of this claim, its final verdict and their history "
@@ -177,7 +181,7 @@ with left:
                 if review.rationale:
                     st.text(review.rationale)
                 show_citations(review.citations)
-    history = logic.visible_history(detail.history, who.name) if blind else detail.history
+    history = viewer.history(detail.history, hidden=True) if blind else detail.history
     with st.expander(f"History ({len(history)})"):
         st.dataframe(logic.history_rows(history), hide_index=True, width="stretch")
 

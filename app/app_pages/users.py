@@ -39,7 +39,10 @@ if is_admin:
         role = st.selectbox("Role", ROLES, index=ROLES.index("admin" if not accounts else "reviewer"),
                             key="users_add_role")
         password = st.text_input("Password (8 characters or more)", type="password", key="users_add_password")
-        no_password = st.checkbox("No password (for a trusted local setup)", key="users_add_no_password")
+        no_password = st.checkbox("No password: signs in only through single sign-on", key="users_add_no_password",
+                                  help="For people who sign in with the identity provider set up in "
+                                       "`.streamlit/secrets.toml`; without one, the account cannot sign in "
+                                       "until an admin sets a password.")
         add = st.form_submit_button("Add account", key="users_add_submit")
     if add:
         try:
