@@ -21,7 +21,8 @@ _hasher = PasswordHasher()
 PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"load", "review", "edit_claim"}),
     "adjudicator": frozenset({"load", "review", "edit_claim", "adjudicate"}),
-    "admin": frozenset({"load", "review", "edit_claim", "adjudicate", "manage", "withdraw_any", "withdraw_any_claim"}),
+    "admin": frozenset({"load", "review", "edit_claim", "adjudicate", "manage", "withdraw_any", "withdraw_any_claim",
+                        "load_server_files"}),
 }
 
 ACTION_NAMES = {
@@ -32,6 +33,7 @@ ACTION_NAMES = {
     "manage": "manage accounts and settings",
     "withdraw_any": "withdraw another reviewer's review",
     "withdraw_any_claim": "withdraw a claim they did not add",
+    "load_server_files": "load files from folders on the server (upload or paste them instead)",
 }
 
 MIN_PASSWORD_LENGTH = 8

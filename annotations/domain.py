@@ -5,6 +5,7 @@ rule for the database; a test holds the two together); pages and exports read th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # The reviewing organisation, named as the author of ClaimReview exports.
     "organisation": "",
     "organisation_url": "",
+    # Folders on the server that admins may load files from on the Sources page (absolute paths;
+    # the bundled demo corpus is always allowed). Reviewers upload or paste instead.
+    "server_folders": [],
 }
 MAX_REVIEWS_PER_CLAIM = 10
 
@@ -133,11 +137,28 @@ def check_setting(key: str, value: Any) -> Any:
         return int(text_)
     if key == "blind_review":
         return _check_switch(key, value)
+    if key == "server_folders":
+        return _check_folders(value)
     if not isinstance(value, str):
         raise ValidationError(f"{key} must be text; got {value!r}")
     if key == "organisation_url" and value.strip():
         return check_http_url(value)
     return value.strip()
+
+
+def _check_folders(value: Any) -> list[str]:
+    """Absolute folder paths, from a list or from text with one per line (or separated by
+    ``os.pathsep``, as in ``PATH``)."""
+    if isinstance(value, str):
+        value = [part for line in value.splitlines() for part in line.split(os.pathsep)]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"server_folders must be a list of folder paths; got {value!r}")
+    folders = list(dict.fromkeys(v.strip() for v in value if v.strip()))
+    relative = [f for f in folders if not os.path.isabs(f)]
+    if relative:
+        raise ValidationError(f"server_folders must be absolute paths (starting with {os.sep}); got "
+                              f"{', '.join(map(repr, relative))}")
+    return folders
 
 
 _SWITCH_WORDS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}

@@ -137,7 +137,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Load files into the store and extract their claims."""
+    """Load files into the store and extract their claims.
+
+    Unlike the Sources page, this reads any path it is given, with the operating system's rights of
+    whoever runs it: they have a shell on the server and could read those files anyway. The
+    ``server_folders`` setting confines the page, where people without a shell load files."""
     from annotations.sources import load_paths
     from app.workflow import ingest
 

@@ -200,7 +200,7 @@ def test_admin_manages_accounts_and_settings(app_store, open_page):
     at.text_input(key="users_organisation_url").input("https://desk.example.org")
     at.button(key="users_settings_submit").click().run()
     assert app_store.settings() == {"reviews_per_claim": 3, "blind_review": True, "organisation": "Health Desk",
-                                "organisation_url": "https://desk.example.org"}
+                                "organisation_url": "https://desk.example.org", "server_folders": []}
 
     at.checkbox(key="users_blind_review").uncheck()
     at.button(key="users_settings_submit").click().run()

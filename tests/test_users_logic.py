@@ -99,7 +99,7 @@ def test_save_settings_stores_only_what_changed(memory_store, ann):
         "reviews_per_claim": 2, "organisation": " Health Desk ", "organisation_url": ""})
     assert sorted(changed) == ["organisation", "reviews_per_claim"]
     assert memory_store.settings() == {"reviews_per_claim": 2, "blind_review": True, "organisation": "Health Desk",
-                                       "organisation_url": ""}
+                                       "organisation_url": "", "server_folders": []}
     assert logic.save_settings(memory_store, ann, {"reviews_per_claim": 2, "organisation": "Health Desk"}) == []
 
 
@@ -108,6 +108,7 @@ def test_save_settings_stores_only_what_changed(memory_store, ann):
     [
         ("organisation_url", "javascript:alert(1)", "only http and https links are accepted"),
         ("reviews_per_claim", 0, "reviews_per_claim must be a whole number from 1 to 10; got 0"),
+        ("server_folders", "/data/articles\narticles", "server_folders must be absolute paths .*got 'articles'"),
     ],
 )
 def test_save_settings_refuses_bad_values(memory_store, ann, key, value, message):
@@ -119,3 +120,10 @@ def test_save_settings_refuses_bad_values(memory_store, ann, key, value, message
 def test_reviewer_cannot_change_settings(memory_store):
     with pytest.raises(PermissionDeniedError, match="may not manage accounts and settings"):
         logic.save_settings(memory_store, RITA, {"reviews_per_claim": 2})
+
+
+def test_server_folders_are_saved_one_per_line(memory_store, ann):
+    assert logic.save_settings(memory_store, ann, {"server_folders": " /data/articles \n\n/srv/feeds\n"}) == [
+        "server_folders"]
+    assert memory_store.settings()["server_folders"] == ["/data/articles", "/srv/feeds"]
+    assert logic.save_settings(memory_store, ann, {"server_folders": "/data/articles\n/srv/feeds"}) == []

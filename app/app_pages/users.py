@@ -95,13 +95,17 @@ if is_admin:
                                      value=settings["organisation"], key="users_organisation")
         organisation_url = st.text_input("Organisation URL (http or https)", value=settings["organisation_url"],
                                          key="users_organisation_url")
+        folders = st.text_area("Server folders that admins may load files from (one absolute path a line; the "
+                               "demo corpus is always allowed)", value="\n".join(settings["server_folders"]),
+                               key="users_server_folders", height=80)
         save_settings = st.form_submit_button("Save settings", key="users_settings_submit")
     if save_settings:
         try:
             changed = logic.save_settings(store, who, {"reviews_per_claim": int(reviews),
                                                             "blind_review": blind,
                                                             "organisation": organisation,
-                                                            "organisation_url": organisation_url})
+                                                            "organisation_url": organisation_url,
+                                                            "server_folders": folders})
         except AnnotatorError as exc:
             st.error(str(exc))
         else:
