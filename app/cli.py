@@ -68,7 +68,7 @@ def _actor_for(store: Store, name: str) -> Actor:
         return local_actor(name)
     user = store.get_user(name)
     password = None if user.password_hash is None else _read_password(f"password for {name}: ", sys.stdin)
-    return store.authenticate(name, password)
+    return store.authenticate(name, password, client="command line")
 
 
 def _acting(store: Store, name: str | None, option: str) -> Actor:

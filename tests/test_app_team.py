@@ -144,6 +144,50 @@ def test_an_account_without_a_password_is_refused_without_single_sign_on(app_sto
     assert at.session_state["actor"] is None
 
 
+def _new_tab(cookie: str | None) -> AppTest:
+    """Another browser session (a reload, a new tab) that sends ``cookie``; the shell reads the
+    browser's cookie into session state on its first run, and here it is put there."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state["session_cookie"] = cookie
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_signing_in_lasts_across_reloads_until_signing_out_ends_it_everywhere(app_store, open_page):
+    """Issue 15, item 4: a signed, expiring cookie for the browser, a session on the server."""
+    app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
+    at = open_page(None)
+    at.text_input(key="signin_name").input("ada")
+    at.text_input(key="signin_password").input("correct horse")
+    at.button(key="signin_submit").click().run()
+    cookie = at.session_state["cookie_write"]
+    assert cookie and at.session_state["session_cookie"] == cookie and "correct horse" not in cookie
+    tab = _new_tab(cookie)
+    assert tab.session_state["actor"] == Actor("ada", "admin") and tab.title[0].value == "Review claims"
+    assert _new_tab(cookie[:-2] + "xx").title[0].value == "Sign in"  # a changed cookie signs nobody in
+
+    at.button(key="shell_sign_out").click().run()
+    assert at.title[0].value == "Sign in" and at.session_state["cookie_write"] == ""
+    tab.run()  # the other tab's next run finds its session ended
+    assert tab.session_state["actor"] is None and tab.title[0].value == "Sign in"
+    assert _new_tab(cookie).title[0].value == "Sign in"
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(app_store, open_page):
+    app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
+    at = open_page(None)
+    at.text_input(key="signin_name").input("ada")
+    for _ in range(5):
+        at.text_input(key="signin_password").input("wrong horse")
+        at.button(key="signin_submit").click().run()
+        assert texts(at, "error") == ["wrong name or password, or the account is disabled"]
+    at.text_input(key="signin_password").input("correct horse")
+    at.button(key="signin_submit").click().run()
+    assert texts(at, "error")[0].startswith("too many failed sign-ins for this account: try again in")
+    assert at.session_state["actor"] is None
+
+
 # ------------------------------------------------------------------------ users & settings
 
 

@@ -1,5 +1,6 @@
 """The main flow in a real browser (Debian Chromium through Playwright): load a pasted article,
-review a claim with a citation, see the review after a reload and after a restart, export it."""
+review a claim with a citation, see the review after a reload and after a restart (the reviewer's
+name kept by the browser), export it."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ TIMEOUT = 60_000  # ms: the first load starts the spaCy pipeline
 
 
 def _sign_in(page, name: str = "Ann") -> None:
-    """Local mode asks the reviewer's name once per browser session."""
+    """Local mode asks the reviewer's name once; the browser keeps it."""
     from playwright.sync_api import expect
 
     name_box = page.locator(".st-key-review_name input")
@@ -31,6 +32,15 @@ def _sign_in(page, name: str = "Ann") -> None:
     name_box.fill(name)
     page.locator(".st-key-review_name_submit button").click()
     expect(page.locator("mark.claim").first).to_be_visible(timeout=TIMEOUT)
+
+
+def _still_named(page, name: str = "Ann") -> None:
+    """Local mode keeps the reviewer's name across reloads: no name is asked."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Reviewing as {name}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("mark.claim").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".st-key-review_name")).to_have_count(0)
 
 
 def _show_reviewed_claim(page, claim_text: str) -> None:
@@ -79,9 +89,9 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.locator(".st-key-review_save button").click()
     expect(page.get_by_text("Saved your review")).to_be_visible(timeout=TIMEOUT)
 
-    # A reload starts a new session: the name is asked again, the review is still there.
+    # A reload keeps the name (a cookie, and a session on the server); the review is still there.
     page.reload()
-    _sign_in(page)
+    _still_named(page)
     _show_reviewed_claim(page, claim_text)
 
     # Restart the app on the same database; the first server must really be gone.
@@ -90,7 +100,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
         urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=5)
     app = app_factory(app.db_url)
     page.goto(app.url)
-    _sign_in(page)
+    _still_named(page)  # the session is kept in the database, so it outlives the server
     _show_reviewed_claim(page, claim_text)
 
     # Export JSONL from the Export page and find the review in it.

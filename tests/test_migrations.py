@@ -22,8 +22,9 @@ from annotations.auth import Actor
 from annotations.records import Document, claim_from_span
 from annotations.storage import MIGRATIONS, Store
 
-HEAD = "0003_document_order_index"
-TABLES = {"documents", "claims", "reviews", "verdicts", "users", "history", "settings"}
+HEAD = "0004_sign_in_sessions"
+TABLES = {"documents", "claims", "reviews", "verdicts", "users", "history", "settings", "sessions", "sign_in_failures",
+          "server_keys"}
 
 
 def differences(store: Store) -> list:
@@ -44,12 +45,13 @@ def index_names(store: Store, table: str) -> set[str]:
 def test_migrations_are_named_and_ordered() -> None:
     scripts = ScriptDirectory(str(MIGRATIONS))
     revisions = list(reversed(list(scripts.walk_revisions())))
-    assert [r.revision for r in revisions] == ["0001_initial", "0002_queue_indexes", HEAD]
+    assert [r.revision for r in revisions] == ["0001_initial", "0002_queue_indexes", "0003_document_order_index", HEAD]
     for number, rev in enumerate(revisions, start=1):
         assert re.fullmatch(rf"{number:04d}_[a-z_]+", rev.revision)
         assert Path(rev.path).name == f"{rev.revision}.py"
         assert rev.doc, f"{rev.revision} needs a one-line description"
-    assert [r.down_revision for r in revisions] == [None, "0001_initial", "0002_queue_indexes"]
+    assert [r.down_revision for r in revisions] == [None, "0001_initial", "0002_queue_indexes",
+                                                    "0003_document_order_index"]
 
 
 def test_a_new_store_is_migrated_to_the_head(store: Store) -> None:

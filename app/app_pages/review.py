@@ -16,7 +16,7 @@ from annotations.records import Claim, Review
 from annotations.storage import ClaimDetail, ClaimFilter
 from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, VERDICT_LABELS, VERDICTS
 from app import review_logic as logic
-from app import state
+from app import session_logic, state
 from app.views import md_escape, preview_html, verdict_badge, when
 from app.widgets import (
     citations_editor,
@@ -45,6 +45,10 @@ if not documents:
     st.page_link("app_pages/sources.py", label="Go to Sources", icon=":material/description:")
     st.stop()
 doc_names = {d.id: d.name for d in documents}
+if not ss.get("review_link_read"):  # a reload, a new tab or a link: the claim and filters in the URL
+    ss["review_link_read"] = True
+    ss.update(session_logic.review_state_from_query({k: st.query_params.get_all(k) for k in st.query_params},
+                                                    doc_names))
 
 
 # ------------------------------------------------------------------------------------ filters
@@ -116,6 +120,9 @@ except AnnotatorError as exc:  # the claim vanished (another database, an import
     st.error(str(exc))
     st.stop()
 ss["review_claim_id"] = detail.claim.id
+link = session_logic.review_query(detail.claim.id, flt)
+if link != {k: st.query_params.get_all(k) for k in st.query_params}:
+    st.query_params.from_dict(link)
 claim, document = detail.claim, detail.document
 own = logic.own_review(detail.reviews, who.name)
 

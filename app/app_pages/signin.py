@@ -41,10 +41,10 @@ with st.form("signin_form"):
 
 if submitted:
     try:
-        who = store.authenticate(name, password or None)
+        who = store.authenticate(name, password or None, client=state.client_address())
+        state.sign_in(who)
     except AnnotatorError as exc:
         st.error(str(exc))
     else:
-        state.sign_in(who)
         state.flash("success", f"Signed in as {who.name} ({who.role}).")
         st.rerun()
