@@ -82,6 +82,13 @@ def open_page(app_store) -> Callable[..., AppTest]:
     return _open
 
 
+def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill in and submit the Sign-in page's form."""
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    return at.button(key="signin_submit").click().run()
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
     """The texts of the main area's elements of one kind (the sidebar is left out)."""
     return [element.value for element in getattr(at.main, kind)]
@@ -112,15 +119,11 @@ def test_signin_is_the_only_page_once_accounts_exist(app_store, open_page):
 
 def test_signin_success_and_failure(app_store, open_page):
     app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
-    at = open_page(None)
-    at.text_input(key="signin_name").input("ada")
-    at.text_input(key="signin_password").input("wrong horse")
-    at.button(key="signin_submit").click().run()
+    at = sign_in_form(open_page(None), "ada", "wrong horse")
     assert texts(at, "error") == ["wrong name or password, or the account is disabled"]
     assert at.session_state["actor"] is None
 
-    at.text_input(key="signin_password").input("correct horse")
-    at.button(key="signin_submit").click().run()
+    sign_in_form(at, "ada", "correct horse")
     assert not at.exception
     assert at.session_state["actor"] == Actor("ada", "admin")
     assert [t.value for t in at.title] != ["Sign in"]  # the sign-in page is gone; the review page opens
@@ -131,16 +134,13 @@ def test_signin_success_and_failure(app_store, open_page):
 
 def test_an_account_without_a_password_is_refused_without_single_sign_on(app_store, open_page):
     seed_team(app_store)  # rita has no password
-    at = open_page(None)
-    at.text_input(key="signin_name").input("rita")
-    at.button(key="signin_submit").click().run()
+    at = sign_in_form(open_page(None), "rita", "")
     assert at.session_state["actor"] is None
     assert texts(at, "error") == [
         "the account rita has no password, so it signs in only through single sign-on, when the app has it set "
         "up. To sign in with a password, an admin sets one on the Users & settings page or with: "
         "python -m app users set rita --password --as ADMIN"]
-    at.text_input(key="signin_password").input("anything at all")
-    at.button(key="signin_submit").click().run()
+    sign_in_form(at, "rita", "anything at all")
     assert at.session_state["actor"] is None
 
 
@@ -157,10 +157,7 @@ def _new_tab(cookie: str | None) -> AppTest:
 def test_signing_in_lasts_across_reloads_until_signing_out_ends_it_everywhere(app_store, open_page):
     """Issue 15, item 4: a signed, expiring cookie for the browser, a session on the server."""
     app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
-    at = open_page(None)
-    at.text_input(key="signin_name").input("ada")
-    at.text_input(key="signin_password").input("correct horse")
-    at.button(key="signin_submit").click().run()
+    at = sign_in_form(open_page(None), "ada", "correct horse")
     cookie = at.session_state["cookie_write"]
     assert cookie and at.session_state["session_cookie"] == cookie and "correct horse" not in cookie
     tab = _new_tab(cookie)
@@ -177,13 +174,10 @@ def test_signing_in_lasts_across_reloads_until_signing_out_ends_it_everywhere(ap
 def test_repeated_failed_sign_ins_are_slowed_down(app_store, open_page):
     app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
     at = open_page(None)
-    at.text_input(key="signin_name").input("ada")
     for _ in range(5):
-        at.text_input(key="signin_password").input("wrong horse")
-        at.button(key="signin_submit").click().run()
+        sign_in_form(at, "ada", "wrong horse")
         assert texts(at, "error") == ["wrong name or password, or the account is disabled"]
-    at.text_input(key="signin_password").input("correct horse")
-    at.button(key="signin_submit").click().run()
+    sign_in_form(at, "ada", "correct horse")
     assert texts(at, "error")[0].startswith("too many failed sign-ins for this account: try again in")
     assert at.session_state["actor"] is None
 

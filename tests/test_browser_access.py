@@ -69,7 +69,7 @@ def shown_claim(page):
 
 
 def test_a_reviewer_meets_blind_review_closed_server_folders_and_a_lasting_sign_in(
-        browser, app_factory, tmp_path, open_nav_page):
+        browser, app_factory, tmp_path, open_nav_page, download):
     db_url = f"sqlite:///{tmp_path / 'access.db'}"
     ids = seed(db_url)
     app = app_factory(db_url)
@@ -104,12 +104,7 @@ def test_a_reviewer_meets_blind_review_closed_server_folders_and_a_lasting_sign_
     expect(page.get_by_text("Your exports hold your own reviews")).to_be_visible(timeout=TIMEOUT)
     page.locator(".st-key-export_include_unreviewed").get_by_text("Include claims nobody has reviewed yet").click()
     page.locator(".st-key-export_build button").click()
-    download = page.locator(".st-key-export_download button")
-    expect(download).to_be_visible(timeout=TIMEOUT)
-    with page.expect_download() as info:
-        download.click()
-    path = tmp_path / "rita.jsonl"
-    info.value.save_as(path)
+    path = download(page, page.locator(".st-key-export_download button"), tmp_path / "rita.jsonl")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [row["id"] for row in rows] == [ids[SHARED]]
     [row] = rows

@@ -59,7 +59,7 @@ def _show_reviewed_claim(page, claim_text: str) -> None:
     expect(page.locator("[class*='st-key-review_cite_identifier_'] input").first).to_have_value(DOI)
 
 
-def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path, open_nav_page):
+def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path, open_nav_page, download):
     from playwright.sync_api import expect
 
     app = app_factory()
@@ -108,12 +108,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.locator(".st-key-export_format").click()
     page.get_by_role("option", name=re.compile(r"^jsonl")).click()
     page.locator(".st-key-export_build button").click()
-    download_button = page.locator(".st-key-export_download button")
-    expect(download_button).to_be_visible(timeout=TIMEOUT)
-    with page.expect_download() as download_info:
-        download_button.click()
-    path = tmp_path / "export.jsonl"
-    download_info.value.save_as(path)
+    path = download(page, page.locator(".st-key-export_download button"), tmp_path / "export.jsonl")
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     [record] = [r for r in records if r["claim"]["text"] == claim_text]
     [review] = record["reviews"]
@@ -125,10 +120,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.get_by_role("option", name=re.compile(r"^csv")).click()
     page.locator(".st-key-export_build button").click()
     expect(page.locator(".st-key-export_download button")).to_contain_text("csv", timeout=TIMEOUT)
-    with page.expect_download() as download_info:
-        page.locator(".st-key-export_download button").click()
-    path = tmp_path / "export.csv"
-    download_info.value.save_as(path)
+    path = download(page, page.locator(".st-key-export_download button"), tmp_path / "export.csv")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         [row] = [r for r in csv.DictReader(handle) if r["text"] == claim_text]
     assert (row["reviewers"], row["review_verdicts"]) == ("Ann", "Ann: unsupported")

@@ -10,9 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
-from annotations import auth
 from annotations.auth import Actor, local_actor
 from annotations.errors import NotFoundError, PermissionDeniedError
 from annotations.records import utcnow
@@ -21,11 +19,7 @@ from annotations.storage import accounts as accounts_module
 from annotations.storage import sessions as sessions_module
 
 PASSWORD = "long enough secret"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # these tests sign in often
 
 
 @pytest.fixture

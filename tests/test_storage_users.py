@@ -8,9 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
 
-from annotations import auth
 from annotations.auth import Actor, local_actor
 from annotations.errors import NotFoundError, PermissionDeniedError, ValidationError
 from annotations.storage import Store
@@ -19,12 +17,7 @@ if TYPE_CHECKING:
     from conftest import StoredArticle
 
 PASSWORD = "long enough secret"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with its smallest cost: these tests sign in often; test_auth covers the real one."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # these tests sign in often
 
 
 @pytest.fixture
