@@ -44,8 +44,9 @@ def _still_named(page, name: str = "Ann") -> None:
 
 
 def _show_reviewed_claim(page, claim_text: str) -> None:
-    """A new session opens on the next claim waiting; the reviewed claim (the highest score) is
-    the one before it, shown with the saved review in the form."""
+    """The page shows the claim after the reviewed one (the next claim waiting, which a new session
+    opens on, or the address holds); the reviewed claim (the highest score) is the one before it,
+    shown with the saved review in the form."""
     from playwright.sync_api import expect
 
     mark = page.locator("mark.claim").first
@@ -86,10 +87,14 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     identifier.fill(DOI)
     identifier.press("Enter")
     expect(page.get_by_text(f"Links to https://doi.org/{DOI}")).to_be_visible(timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"[?&]claim="), timeout=TIMEOUT)
+    reviewed_url = page.url  # ?claim=<the claim reviewed>
     page.locator(".st-key-review_save button").click()
     expect(page.get_by_text("Saved your review")).to_be_visible(timeout=TIMEOUT)
+    expect(page).not_to_have_url(reviewed_url, timeout=TIMEOUT)  # the address follows to the next claim
 
-    # A reload keeps the name (a cookie, and a session on the server); the review is still there.
+    # A reload keeps the name (a cookie, and a session on the server) and the claim shown; the
+    # review is still there.
     page.reload()
     _still_named(page)
     _show_reviewed_claim(page, claim_text)

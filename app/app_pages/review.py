@@ -92,7 +92,8 @@ with st.sidebar:
     st.multiselect("Claim type", CLAIM_TYPES, key="review_filter_types", on_change=_restart_queue,
                    placeholder="All types")
     st.multiselect("Status", CLAIM_STATUSES, format_func=lambda s: s.replace("_", " "),
-                   key="review_filter_statuses", on_change=_restart_queue, placeholder="Any status")
+                   key="review_filter_statuses", on_change=_restart_queue, placeholder="Any status",
+                   help="Blind review is on: a status matches only claims you have reviewed." if viewer.blind else None)
 
 flt = _filter()
 
