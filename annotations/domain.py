@@ -13,6 +13,7 @@ from typing import Any
 from annotations.auth import Actor
 from annotations.errors import ValidationError
 from annotations.records import HistoryEntry, Review, Verdict, check_http_url
+from annotations.vocab import parse_switch
 
 # ------------------------------------------------------------------------------ final verdicts
 
@@ -136,7 +137,7 @@ def check_setting(key: str, value: Any) -> Any:
                 f"reviews_per_claim must be a whole number from 1 to {MAX_REVIEWS_PER_CLAIM}; got {value!r}")
         return int(text_)
     if key == "blind_review":
-        return _check_switch(key, value)
+        return parse_switch(key, value)
     if key == "server_folders":
         return _check_folders(value)
     if not isinstance(value, str):
@@ -159,16 +160,3 @@ def _check_folders(value: Any) -> list[str]:
         raise ValidationError(f"server_folders must be absolute paths (starting with {os.sep}); got "
                               f"{', '.join(map(repr, relative))}")
     return folders
-
-
-_SWITCH_WORDS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
-
-
-def _check_switch(key: str, value: Any) -> bool:
-    """An on/off setting from a bool or from the words the command line passes."""
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word not in _SWITCH_WORDS:
-        raise ValidationError(f"{key} must be on or off (true/false, yes/no, 1/0); got {value!r}")
-    return _SWITCH_WORDS[word]

@@ -97,7 +97,7 @@ class Record:
                 if not isinstance(kwargs[name], (list, tuple)):
                     raise ValidationError(f"{cls.__name__}.{name} must be a list; got {type(kwargs[name]).__name__}")
                 kwargs[name] = tuple(
-                    nested.from_dict(v) if isinstance(v, dict) else v  # type: ignore[attr-defined]
+                    v if isinstance(v, nested) else nested.from_dict(v)  # type: ignore[attr-defined]
                     for v in kwargs[name]
                 )
         for name in cls._datetimes:
@@ -154,6 +154,33 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _kind(cls: type, name: str) -> tuple[str, type | None]:
+    """How field ``name`` of ``cls`` converts to and from JSON: a ``time`` (or ``optional time``),
+    a nested ``record``, a tuple of ``records``, a ``tuple`` of plain values, or ``plain``."""
+    declared = str(next(f.type for f in dataclasses.fields(cls) if f.name == name))
+    if name in cls._datetimes:  # type: ignore[attr-defined]
+        return ("optional time" if "None" in declared else "time"), None
+    if name in cls._nested:  # type: ignore[attr-defined]
+        return "record", cls._nested[name]  # type: ignore[attr-defined]
+    if name in cls._nested_lists:  # type: ignore[attr-defined]
+        return "records", cls._nested_lists[name]  # type: ignore[attr-defined]
+    return ("tuple" if declared.startswith("tuple[") else "plain"), None
+
+
+def _expressions(cls: type, names: Iterable[str], forms: dict[str, str], nested: Callable[[type], Any],
+                 env: dict[str, Any], source: str) -> dict[str, str]:
+    """The Python expression that converts each field of ``names``, read as ``source`` (with
+    ``{n}`` for the field's name), by the form of its kind in ``forms`` (``{v}`` for the value);
+    the converter of a nested record, ``nested(its class)``, goes into ``env`` as ``conv_<name>``."""
+    out = {}
+    for name in names:
+        kind, inner = _kind(cls, name)
+        if inner is not None:
+            env[f"conv_{name}"] = nested(inner)
+        out[name] = forms.get(kind, "{v}").format(v=source.format(n=name), n=name)
+    return out
+
+
 @functools.cache
 def dict_maker(
     cls: type, names: tuple[str, ...] | None = None, *, iso_times: bool = True, extras: tuple[str, ...] = (),
@@ -165,30 +192,19 @@ def dict_maker(
 
     Generated, as ``_builder`` is, for the same reason: exports and imports turn every record
     they carry into a dict."""
-    types = {f.name: str(f.type) for f in dataclasses.fields(cls)}
-    names = cls.field_names() if names is None else names
-    unknown = [name for name in names if name not in types and name not in extras]
+    names = cls.field_names() if names is None else names  # type: ignore[attr-defined]
+    fields = [name for name in names if name not in extras]
+    unknown = sorted(set(fields) - set(cls.field_names()))  # type: ignore[attr-defined]
     if unknown:
-        raise ValueError(f"{cls.__name__} has no field(s) {', '.join(unknown)}; its fields: {', '.join(types)}")
+        raise ValueError(f"{cls.__name__} has no field(s) {', '.join(unknown)}; "
+                         f"its fields: {', '.join(cls.field_names())}")  # type: ignore[attr-defined]
+    forms = {"record": "conv_{n}({v})", "records": "[conv_{n}(x) for x in {v}]", "tuple": "list({v})"}
+    if iso_times:
+        forms.update({"time": "{v}.isoformat()", "optional time": "iso({v})"})
     env: dict[str, Any] = {"iso": _iso}
-    items = []
-    for name in names:
-        value = f"r.{name}"
-        if name in extras:
-            value = name
-        elif name in cls._datetimes:
-            if iso_times:
-                value = f"iso({value})" if "None" in types[name] else f"{value}.isoformat()"
-        elif name in cls._nested:
-            env[f"make_{name}"] = dict_maker(cls._nested[name])
-            value = f"make_{name}({value})"
-        elif name in cls._nested_lists:
-            env[f"make_{name}"] = dict_maker(cls._nested_lists[name])
-            value = f"[make_{name}(x) for x in {value}]"
-        elif types[name].startswith("tuple["):
-            value = f"list({value})"
-        items.append(f"{name!r}: {value}")
-    exec(f"def make({', '.join(('r', *extras))}):\n    return {{{', '.join(items)}}}", env)  # noqa: S102  (field names only)
+    values = _expressions(cls, fields, forms, dict_maker, env, "r.{n}")
+    items = ", ".join(f"{name!r}: {name if name in extras else values[name]}" for name in names)
+    exec(f"def make({', '.join(('r', *extras))}):\n    return {{{items}}}", env)  # noqa: S102  (field names only)
     return env["make"]  # type: ignore[no-any-return]
 
 
@@ -197,21 +213,9 @@ def json_reader(cls: type) -> Callable[[dict[str, Any]], Any]:
     """A function that rebuilds a ``cls`` record, without checks (see ``Record._from_row``), from
     the dict its ``to_dict`` gave, as storage keeps nested records (cues, quantities, citations)
     in JSON columns."""
-    types = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    forms = {"time": "as_datetime({n!r}, {v})", "optional time": "None if {v} is None else as_datetime({n!r}, {v})",
+             "record": "conv_{n}({v})", "records": "tuple([conv_{n}(x) for x in {v}])", "tuple": "tuple({v})"}
     env: dict[str, Any] = {"build": row_builder(cls), "as_datetime": as_datetime}
-    items = []
-    for name in cls.field_names():
-        value = f"d[{name!r}]"
-        if name in cls._datetimes:
-            value = f"None if {value} is None else as_datetime({name!r}, {value})"
-        elif name in cls._nested:
-            env[f"read_{name}"] = json_reader(cls._nested[name])
-            value = f"read_{name}({value})"
-        elif name in cls._nested_lists:
-            env[f"read_{name}"] = json_reader(cls._nested_lists[name])
-            value = f"tuple([read_{name}(x) for x in {value}])"
-        elif types[name].startswith("tuple["):
-            value = f"tuple({value})"
-        items.append(value)
-    exec(f"def read(d):\n    return build(({', '.join(items)},))", env)  # noqa: S102  (field names only)
+    values = _expressions(cls, cls.field_names(), forms, json_reader, env, "d[{n!r}]")  # type: ignore[attr-defined]
+    exec(f"def read(d):\n    return build(({', '.join(values.values())},))", env)  # noqa: S102  (field names only)
     return env["read"]  # type: ignore[no-any-return]

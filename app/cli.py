@@ -124,15 +124,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print candidate claims of files as JSON Lines, without storing anything."""
     from annotations.sources import load_paths
-    from models.extract import candidate_json, extract_texts
+    from models.extract import extract_documents, extract_line
 
     loaded = load_paths(args.paths, max_bytes=load_config().max_bytes)
     for refused in loaded.refused:
         print(f"refused {refused}", file=sys.stderr)
     nlp = _load_nlp(args)
-    items = ((doc.name, doc.text) for doc in loaded.documents)
-    for name, candidates in extract_texts(nlp, items, n_process=args.n_process):
-        _print_jsonl((candidate_json(name, c) for c in candidates), sys.stdout)
+    for document, claims in extract_documents(nlp, loaded.documents, n_process=args.n_process):
+        _print_jsonl((extract_line(document, claim) for claim in claims), sys.stdout)
     return 1 if loaded.refused else 0
 
 
@@ -166,17 +165,13 @@ def _claim_filter(args: argparse.Namespace, viewer: Viewer | None = None) -> Cla
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    """Print stored claims as JSON Lines, each with its id."""
+    """Print stored claims as JSON Lines: each claim's id, its document's name, and its fields."""
     store = _open_store(args)
     # Claims are everyone's to see; their status is not, under blind review.
     viewer = _viewer(store, args.as_account) if args.status or args.as_account else None
     names = {d.id: d.name for d in store.list_documents()}
-    rows = (
-        {"id": c.id, "doc": names.get(c.document_id, c.document_id), "document_id": c.document_id,
-         "start": c.start, "end": c.end, "text": c.text, "claim_type": c.claim_type, "score": round(c.score, 4),
-         "rule_id": c.rule_id, "origin": c.origin, "version": c.version}
-        for c in store.iter_claims(_claim_filter(args, viewer))
-    )
+    rows = ({"id": c.id, "doc": names.get(c.document_id, c.document_id), **c.to_dict()}
+            for c in store.iter_claims(_claim_filter(args, viewer)))
     _print_jsonl(rows, sys.stdout)
     return 0
 
@@ -206,6 +201,16 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     print(json.dumps({"review_id": review.id, "claim_id": claim_id, "reviewer": review.reviewer,
                       "verdict": review.verdict, "version": review.version, "withdrawn": review.withdrawn},
                      ensure_ascii=False))
+    return 0
+
+
+def cmd_withdraw_claim(args: argparse.Namespace) -> int:
+    """Withdraw a claim added by mistake: it leaves the queues, lists and exports; its history stays."""
+    store = _open_store(args)
+    claim_id = store.resolve_claim_id(args.claim_id)
+    actor = _actor_for(store, args.reviewer)
+    claim = store.withdraw_claim(actor, claim_id, store.get_claim(claim_id).version)
+    print(json.dumps({"claim_id": claim.id, "withdrawn": claim.withdrawn, "version": claim.version}))
     return 0
 
 
@@ -394,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     _add_model(p)
 
-    p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id")
+    p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id and fields")
     _add_claim_filters(p)
     _add_as_account(p, "needed with --status")
     _add_db(p)
@@ -413,6 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "reviewing the claim again restores it)")
     p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id, or a unique prefix of 6+ characters")
     p.add_argument("--reviewer", required=True, help="whose review (an account once sign-in is on; its "
+                                                     f"password is read from ${PASSWORD_ENV} or stdin)")
+    _add_db(p)
+
+    p = add("withdraw-claim", cmd_withdraw_claim,
+            "withdraw a claim added by mistake (your own; any claim for an admin): it leaves the queues, "
+            "lists and exports")
+    p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id, or a unique prefix of 6+ characters")
+    p.add_argument("--reviewer", required=True, help="who withdraws it (an account once sign-in is on; its "
                                                      f"password is read from ${PASSWORD_ENV} or stdin)")
     _add_db(p)
 

@@ -31,11 +31,13 @@ from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.symbols import ADJ
 from spacy.tokens import Doc, Span
 
-from models.claims import ClaimBuilder, Signal, layout_lines, layout_rows, sentence_bounds
+from models.claims import ClaimBuilder, layout_lines, layout_rows
 from models.layout import analyse
+from models.parse import sentence_bounds
 from models.quantities import Tok, digit_offsets, parse_at, tok, vocab
 from models.resources import json_data, with_apostrophes
 from models.rules import load_rules
+from models.signals import Signal
 
 CLAIM_KEY = "claims"
 QUANTITY_KEY = "claim_quantities"

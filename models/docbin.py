@@ -11,7 +11,8 @@ the same order as ``doc.spans["claims"]`` (the DocBin is written with ``store_us
 :func:`claim_spans` pairs them up again. ``doc.user_data["claimcheck"]["document"]`` holds the
 document's id, name, origin, url and content hash.
 
-Importing this module registers the format in ``annotations.export.FORMATS``.
+The catalog (``annotations.export.catalog``) names :class:`DocBinWriter` by its dotted path and
+imports this module when the format is written.
 """
 
 from __future__ import annotations
@@ -25,20 +26,20 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 
 from annotations.errors import ValidationError
-from annotations.export import FORMATS, ExportContext, Format, Option
-from annotations.export.catalog import AtomicFile
+from annotations.export.catalog import AtomicFile, ExportContext
 
 SPANS_KEY = "claims"
 USER_DATA_KEY = "claimcheck"
-LABEL_BY: tuple[str, ...] = ("verdict", "claim_type")
+
+
+# The claim fields a span's record keeps, besides the claim's id and its review outcome.
+SPAN_CLAIM_KEYS: tuple[str, ...] = ("start", "end", "text", "claim_type", "score", "rule_id")
 
 
 def _span_record(row: dict[str, Any]) -> dict[str, Any]:
     claim, final = row["claim"], row["final"]
     return {
-        "id": row["id"], "start": claim["start"], "end": claim["end"], "text": claim["text"],
-        "claim_type": claim["claim_type"], "score": claim["score"], "rule_id": claim["rule_id"],
-        "status": row["status"], "verdict": final["verdict"] if final else None,
+        "id": row["id"], **{key: claim[key] for key in SPAN_CLAIM_KEYS}, "status": row["status"], "verdict": final["verdict"] if final else None,
         "final_source": final["source"] if final else None,
         "reviews": [{"reviewer": r["reviewer"], "verdict": r["verdict"]} for r in row["reviews"] if not r["withdrawn"]],
         "citations": [{"kind": c["kind"], "identifier": c["identifier"], "quote": c["quote"]}
@@ -135,14 +136,3 @@ def claim_spans(doc: Doc) -> Iterator[tuple[Span, dict[str, Any]]]:
 def document_fields(doc: Doc) -> dict[str, Any]:
     """The document's id, name, origin, url and content hash, as exported."""
     return _plain(doc.user_data.get(USER_DATA_KEY, {}).get("document", {}))
-
-
-FORMATS.register(Format(
-    "spacy", ".spacy",
-    "A spaCy DocBin, one Doc per document with the claims in doc.spans['claims'], for spacy train "
-    "(spancat with spans_key = 'claims').",
-    DocBinWriter,
-    (Option("label_by", str, "verdict", "span label: the final verdict (claims without one are left out) "
-                                        "or the claim type", LABEL_BY),),
-    uses_history=False,
-))

@@ -2,10 +2,11 @@
 
 :func:`extract_texts` streams ``(key, text)`` pairs: each text is cut into chunks (paragraphs,
 a list kept with its lead-in, see :func:`models.layout.chunks`), the chunks go through
-``nlp.pipe`` and the candidates come back with offsets into the whole text. Only a batch of
-Docs is alive at a time. With ``n_process > 1`` a pool of worker processes parses batches
-of chunks and sends back only the candidates, so the work is balanced even when the texts
-differ much in length.
+``nlp.pipe`` and the candidates come back as ``Claim`` records (``annotations.records``) with
+offsets into the whole text, built straight from the spans the pipeline left in
+``doc.spans["claims"]`` (:func:`claims_from_doc`). Only a batch of Docs is alive at a time. With
+``n_process > 1`` a pool of worker processes parses batches of chunks and sends back only the
+claims, so the work is balanced even when the texts differ much in length.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import multiprocessing
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 from pathlib import PurePath
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from annotations.records import Claim, Cues, Document, Quantity, claim_from_span
+from annotations.records import Claim, Cues, Document, Quantity
 from models.claims import layout_rows
 from models.components import CLAIM_INFO_KEY, CLAIM_KEY, LAYOUT_KEY, TEXT_KEY, doc_text
 from models.layout import analyse, chunks, shifted
@@ -32,27 +32,10 @@ DEFAULT_BATCH_SIZE = 128
 _SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A candidate claim with character offsets into its whole text."""
-
-    start: int
-    end: int
-    text: str
-    claim_type: str
-    score: float
-    rule_id: str
-    sentence_start: int
-    sentence_end: int
-    sentence: str
-    context: str
-    cues: Cues
-    quantities: tuple[Quantity, ...]
-
-
-def candidates_from_doc(doc: Doc, offset: int = 0, text: str | None = None) -> list[Candidate]:
-    """The candidates the pipeline left in ``doc.spans["claims"]``, shifted by ``offset``.
-    ``text`` is the Doc's text when the caller has it (``Doc.text`` rebuilds it from tokens)."""
+def claims_from_doc(doc: Doc, document_id: str, offset: int = 0, text: str | None = None) -> list[Claim]:
+    """The candidate claims the pipeline left in ``doc.spans["claims"]``, as claims of the document
+    ``document_id``, of which ``doc`` is the chunk at ``offset``. ``text`` is the Doc's text when
+    the caller has it (``Doc.text`` rebuilds it from tokens)."""
     if text is None:
         text = doc_text(doc)
     info = doc.user_data.get(CLAIM_INFO_KEY, {})
@@ -62,17 +45,17 @@ def candidates_from_doc(doc: Doc, offset: int = 0, text: str | None = None) -> l
         score, rule_id, cues, quantities, context, sentence = info[f"{start}:{end}"]
         s_start, s_end = sentence
         out.append(
-            Candidate(
+            Claim(
+                document_id=document_id,
                 start=start + offset,
                 end=end + offset,
                 text=text[start:end],
+                sentence_start=s_start + offset,
+                sentence_end=s_end + offset,
+                context=context,
                 claim_type=span.label_,
                 score=float(score),
                 rule_id=rule_id,
-                sentence_start=s_start + offset,
-                sentence_end=s_end + offset,
-                sentence=text[s_start:s_end],
-                context=context,
                 cues=Cues(tuple(cues["hedges"]), tuple(cues["absolutes"]), tuple(cues["negations"])),
                 quantities=tuple(
                     Quantity(q["text"], q["kind"], q["minimum"], q["maximum"], q["unit"], q["start"] + offset, q["end"] + offset)
@@ -91,8 +74,9 @@ def extract_texts(
     items: Iterable[tuple[str, str]],
     n_process: int = 1,
     batch_size: int = DEFAULT_BATCH_SIZE,
-) -> Iterator[tuple[str, list[Candidate]]]:
-    """Yield ``(key, candidates)`` for each ``(key, text)``, in input order, streaming."""
+) -> Iterator[tuple[str, list[Claim]]]:
+    """Yield ``(key, claims)`` for each ``(key, text)``, in input order, streaming. Each claim's
+    ``document_id`` is the key of its text."""
     if n_process < 1:
         raise ValueError(f"n_process must be at least 1; got {n_process}")
     if batch_size < 1:
@@ -107,25 +91,25 @@ class _Assembler:
     """Collects chunk results per text and releases each text once all its chunks are in."""
 
     def __init__(self) -> None:
-        self.pending: deque[list[Any]] = deque()  # [key, chunks left, candidates]
+        self.pending: deque[list[Any]] = deque()  # [key, chunks left, claims]
 
     def add_text(self, key: str, n_chunks: int) -> None:
         self.pending.append([key, n_chunks, []])
 
-    def ready(self) -> Iterator[tuple[str, list[Candidate]]]:
+    def ready(self) -> Iterator[tuple[str, list[Claim]]]:
         while self.pending and self.pending[0][1] == 0:
             key, _, found = self.pending.popleft()
             yield key, found
 
-    def add_result(self, candidates: list[Candidate]) -> Iterator[tuple[str, list[Candidate]]]:
+    def add_result(self, claims: list[Claim]) -> Iterator[tuple[str, list[Claim]]]:
         yield from self.ready()
         entry = self.pending[0]
-        entry[2].extend(candidates)
+        entry[2].extend(claims)
         entry[1] -= 1
         yield from self.ready()
 
 
-Piece = tuple[str, int, list[list[Any]]]  # chunk text, its offset, its layout rows
+Piece = tuple[str, str, int, list[list[Any]]]  # key of the text, chunk text, its offset, its layout rows
 
 
 def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> Iterator[Piece]:
@@ -136,23 +120,24 @@ def _chunk_stream(items: Iterable[tuple[str, str]], assembler: _Assembler) -> It
         line_starts = [line.start for line in lines]
         for start, end in ranges:
             inside = lines[bisect_left(line_starts, start) : bisect_right(line_starts, end)]
-            yield text[start:end], start, layout_rows(shifted(inside, start, end))
+            yield key, text[start:end], start, layout_rows(shifted(inside, start, end))
 
 
-def _docs(nlp: Language, pieces: Iterable[Piece]) -> Iterator[tuple[Doc, int]]:
-    """Tokenised chunks that carry their text and layout, so no component rebuilds them."""
-    for text, offset, rows in pieces:
+def _docs(nlp: Language, pieces: Iterable[Piece]) -> Iterator[tuple[Doc, tuple[str, int]]]:
+    """Tokenised chunks that carry their text and layout, so no component rebuilds them, each
+    with the key of its text and its offset in it."""
+    for key, text, offset, rows in pieces:
         doc = nlp.make_doc(text)
         doc.user_data[TEXT_KEY] = text
         doc.user_data[LAYOUT_KEY] = rows
-        yield doc, offset
+        yield doc, (key, offset)
 
 
-def _extract_serial(nlp: Language, items: Iterable[tuple[str, str]], batch_size: int) -> Iterator[tuple[str, list[Candidate]]]:
+def _extract_serial(nlp: Language, items: Iterable[tuple[str, str]], batch_size: int) -> Iterator[tuple[str, list[Claim]]]:
     assembler = _Assembler()
     stream = _docs(nlp, _chunk_stream(items, assembler))
-    for doc, offset in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-        yield from assembler.add_result(candidates_from_doc(doc, offset))
+    for doc, (key, offset) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+        yield from assembler.add_result(claims_from_doc(doc, key, offset))
     yield from assembler.ready()
 
 
@@ -164,10 +149,11 @@ def _init_worker(nlp: Language) -> None:
     _WORKER_NLP = nlp
 
 
-def _work(batch: list[Piece]) -> list[list[Candidate]]:
+def _work(batch: list[Piece]) -> list[list[Claim]]:
     assert _WORKER_NLP is not None, "the worker was started without a pipeline"
     docs = _docs(_WORKER_NLP, batch)
-    return [candidates_from_doc(doc, offset) for doc, offset in _WORKER_NLP.pipe(docs, as_tuples=True, batch_size=len(batch))]
+    return [claims_from_doc(doc, key, offset)
+            for doc, (key, offset) in _WORKER_NLP.pipe(docs, as_tuples=True, batch_size=len(batch))]
 
 
 def _batches(stream: Iterator[Piece], size: int) -> Iterator[list[Piece]]:
@@ -183,12 +169,12 @@ def _batches(stream: Iterator[Piece], size: int) -> Iterator[list[Piece]]:
 
 def _extract_parallel(
     nlp: Language, items: Iterable[tuple[str, str]], n_process: int, batch_size: int
-) -> Iterator[tuple[str, list[Candidate]]]:
+) -> Iterator[tuple[str, list[Claim]]]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     assembler = _Assembler()
     batches = _batches(_chunk_stream(items, assembler), batch_size)
-    in_flight: deque[AsyncResult[list[list[Candidate]]]] = deque()
+    in_flight: deque[AsyncResult[list[list[Claim]]]] = deque()
     # Forked workers share the parent's memory until they write to it; a garbage collection
     # in a worker writes to every object it visits. Freezing moves the pipeline's objects out
     # of the collector's sight, so the workers keep sharing them.
@@ -211,38 +197,39 @@ def _extract_parallel(
 # ------------------------------------------------------------------------------ documents
 
 
+def extract_documents(
+    nlp: Language, documents: Iterable[Document], n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[tuple[Document, list[Claim]]]:
+    """Each document with its candidate claims (origin and author "pipeline"), in input order,
+    streaming (see :func:`extract_texts`)."""
+    pending: dict[str, Document] = {}
+
+    def items() -> Iterator[tuple[str, str]]:
+        for document in documents:
+            pending[document.id] = document
+            yield document.id, document.text
+
+    for document_id, claims in extract_texts(nlp, items(), n_process, batch_size):
+        yield pending.pop(document_id), claims
+
+
 def extract_document(nlp: Language, document: Document) -> list[Claim]:
-    """The candidate claims of ``document`` as Claim records (origin and author "pipeline")."""
-    claims: list[Claim] = []
-    for _, found in extract_texts(nlp, [(document.name, document.text)]):
-        for c in found:
-            claims.append(
-                claim_from_span(
-                    document, c.start, c.end,
-                    claim_type=c.claim_type, score=c.score, rule_id=c.rule_id,
-                    sentence_start=c.sentence_start, sentence_end=c.sentence_end, context=c.context,
-                    cues=c.cues, quantities=c.quantities, origin="pipeline", created_by="pipeline",
-                )
-            )
+    """The candidate claims of ``document`` (origin and author "pipeline")."""
+    ((_, claims),) = extract_documents(nlp, [document])
     return claims
 
 
-def candidate_json(doc_name: str, cand: Candidate) -> dict[str, Any]:
-    """The JSON object the ``extract`` command prints for one candidate."""
-    path = PurePath(doc_name)
+# The keys of a line of the ``extract`` command after "doc", in the order it prints them: the
+# claim fields the pipeline sets, and the sentence.
+LINE_KEYS: tuple[str, ...] = (
+    "start", "end", "text", "claim_type", "score", "rule_id", "sentence", "sentence_start", "sentence_end",
+    "context", "cues", "quantities",
+)
+
+
+def extract_line(document: Document, claim: Claim) -> dict[str, Any]:
+    """The JSON object the ``extract`` command prints for a claim of ``document``."""
+    path = PurePath(document.name)
     doc = path.stem if path.suffix.lower() in _SOURCE_SUFFIXES else path.name
-    return {
-        "doc": doc,
-        "start": cand.start,
-        "end": cand.end,
-        "text": cand.text,
-        "claim_type": cand.claim_type,
-        "score": cand.score,
-        "rule_id": cand.rule_id,
-        "sentence": cand.sentence,
-        "sentence_start": cand.sentence_start,
-        "sentence_end": cand.sentence_end,
-        "context": cand.context,
-        "cues": cand.cues.to_dict(),
-        "quantities": [q.to_dict() for q in cand.quantities],
-    }
+    row = claim.to_row(document.text)
+    return {"doc": doc, **{key: row[key] for key in LINE_KEYS}}

@@ -67,6 +67,11 @@ class _Vocab:
     time_units: dict[str, str]
     frequency_words: dict[str, tuple[float, str]]
     period_words: frozenset[str]
+    age: PhraseSet
+    percent: PhraseSet
+    multipliers: frozenset[str]
+    duration_not_upper: frozenset[str]
+    duration_not_lower: frozenset[str]
     upper: PhraseSet
     lower: PhraseSet
     approx: PhraseSet
@@ -102,6 +107,11 @@ def vocab() -> _Vocab:
         time_units=time_units,
         frequency_words={k: (float(v[0]), str(v[1])) for k, v in data["frequency_words"].items()},
         period_words=frozenset(data["period_words"]),
+        age=_phrases(data["age_words"]),
+        percent=_phrases(data["percent_words"]),
+        multipliers=frozenset(data["multiplier_words"]),
+        duration_not_upper=frozenset(data["duration_not_upper_bounds"]),
+        duration_not_lower=frozenset(data["duration_not_lower_bounds"]),
         upper=_phrases(data["upper_bounds"]),
         lower=_phrases(data["lower_bounds"]),
         approx=_phrases(data["approximators"]),
@@ -323,8 +333,9 @@ def _unit(toks: Sequence[Tok], j: int, v: _Vocab) -> tuple[str, str, int] | None
     if toks[j].text in _DASHES and j + 1 < n and toks[j + 1].text.isalpha():
         j += 1  # "5-day course", "18-year-old"
     low = toks[j].lower
-    if low in ("%", "percent") or (low == "per" and j + 1 < n and toks[j + 1].lower == "cent"):
-        return "percent", "percent", j + (2 if low == "per" else 1)
+    percent = _match_phrase(toks, j, v.percent)
+    if percent:
+        return "percent", "percent", j + percent
     # up to two adjectives may stand between a value and a time unit ("eight consecutive weeks")
     k = j
     while k < min(n, j + 2) and _is_modifier(toks[k], v) and toks[k].lower not in v.time_units:
@@ -333,14 +344,15 @@ def _unit(toks: Sequence[Tok], j: int, v: _Vocab) -> tuple[str, str, int] | None
         k = j
     if k < n and toks[k].lower in v.time_units and (k == j or k + 1 >= n or toks[k + 1].lower not in ("per", "a")):
         unit, end = v.time_units[toks[k].lower], k + 1
-        if end < n and toks[end].text in _DASHES and end + 1 < n and toks[end + 1].lower == "old":
-            return "age", "year of age", end + 2
-        if end < n and toks[end].lower == "old":
-            return "age", "year of age", end + 1
-        if end + 1 < n and toks[end].lower == "of" and toks[end + 1].lower == "age":
-            return "age", "year of age", end + 2
+        if end < n and toks[end].text in _DASHES:
+            age = _match_phrase(toks, end + 1, v.age)  # "18-year-old"
+            if age:
+                return "age", "year of age", end + 1 + age
+        age = _match_phrase(toks, end, v.age)  # "18 years old", "18 years of age"
+        if age:
+            return "age", "year of age", end + age
         return "duration", unit, end
-    if low in ("times", "time", "x"):
+    if low in v.multipliers:
         return "time", "time", j + 1
     if toks[j].text in v.overrides:
         return "measure", v.overrides[toks[j].text], j + 1
@@ -463,9 +475,9 @@ def parse_at(toks: Sequence[Tok], i: int) -> QMatch | None:
     upper = _phrase_before(toks, before, v.upper)
     lower = 0 if upper else _phrase_before(toks, before, v.lower)
     timeish = kind == "duration"
-    if upper and not (timeish and toks[before - upper].lower in ("under", "below")):
+    if upper and not (timeish and toks[before - upper].lower in v.duration_not_upper):
         minimum, start = None, before - upper
-    elif lower and not (timeish and toks[before - lower].lower in ("over", "from", "since")) and not value.range_:
+    elif lower and not (timeish and toks[before - lower].lower in v.duration_not_lower) and not value.range_:
         maximum, start = None, before - lower
     elif lower and value.range_ and toks[before - lower].lower == "from":
         start = before - lower

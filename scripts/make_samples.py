@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import models.docbin  # noqa: E402, F401  (registers the "spacy" format)
 from annotations.auth import Actor  # noqa: E402
 from annotations.export import (  # noqa: E402
     FORMATS,

@@ -69,7 +69,8 @@ def stdin(monkeypatch, text: str) -> None:
 # ---------------------------------------------------------------------------------- help
 
 COMMANDS = [
-    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw"], ["export"], ["import"], ["evaluate"],
+    ["serve"], ["extract"], ["ingest"], ["claims"], ["review"], ["withdraw"], ["withdraw-claim"], ["export"],
+    ["import"], ["evaluate"],
     ["agreement"], ["users"], ["users", "add"], ["users", "set"], ["users", "list"], ["settings"],
     ["settings", "show"], ["settings", "set"], ["db"],
 ]
@@ -139,6 +140,7 @@ def test_ingest_then_claims_lists_ids(capsys, tmp_path, db, load_nlp_once):
         for row in rows:
             claim = store.get_claim(row["id"])
             assert (row["doc"], row["text"]) == ("green-tea", ARTICLE[claim.start:claim.end])
+            assert row == {"id": claim.id, "doc": "green-tea", **claim.to_dict()}
     code, out, err = run(capsys, "ingest", str(source), "--db", db)
     assert (code, out) == (0, "already stored: green-tea\n")
 
@@ -190,6 +192,18 @@ def test_review_verdict_is_a_closed_set(capsys, db, claim_ids):
         cli.main(["review", claim_ids[0], "--verdict", "true", "--reviewer", "ann", "--db", db])
     assert exc.value.code == 2
     assert "invalid choice: 'true'" in capsys.readouterr().err
+
+
+def test_withdraw_claim_takes_it_out_of_the_claims(capsys, db, claim_ids):
+    run(capsys, "review", claim_ids[1], "--verdict", "risky", "--reviewer", "ann", "--db", db)
+    code, out, err = run(capsys, "withdraw-claim", claim_ids[1][:8], "--reviewer", "ann", "--db", db)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: claim {claim_ids[1]} has 1 active review(s); ")
+    code, out, err = run(capsys, "withdraw-claim", claim_ids[0][:8], "--reviewer", "ann", "--db", db)
+    assert code == 0, err
+    assert json.loads(out) == {"claim_id": claim_ids[0], "withdrawn": True, "version": 2}
+    _, out, _ = run(capsys, "claims", "--db", db)
+    assert [row["id"] for row in jsonl(out)] == [claim_ids[1]]
 
 
 def test_a_second_review_by_the_same_reviewer_revises_it(capsys, db, claim_ids):

@@ -10,6 +10,8 @@ import gc
 import itertools
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import models.docbin  # noqa: F401  (registers the "spacy" format)
 from annotations.auth import Actor
 from annotations.errors import ValidationError
 from annotations.export import FORMATS, ExportContext, export, export_bundles, read_jsonl, services
@@ -62,6 +63,16 @@ def test_catalog_lists_every_format_with_extension_and_description() -> None:
         "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "claimreview": ".json", "gold": ".tsv",
         "dataset": "", "spacy": ".spacy"}
     assert all(f.description for f in FORMATS.values())
+
+
+def test_the_catalog_is_complete_before_any_writer_is_imported() -> None:
+    """Importing the export package has no side effects: every format, spacy included, is in the
+    catalog without a writer's module (or spaCy) being imported; a writer is imported when its
+    format is written."""
+    code = ("import sys; from annotations.export import FORMATS; print(','.join(FORMATS)); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'models', 'spacy', 'pyarrow'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["jsonl,csv,parquet,claimreview,gold,dataset,spacy", "[]"]
 
 
 def test_every_format_and_option_is_documented() -> None:

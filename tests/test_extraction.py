@@ -15,10 +15,10 @@ from spacy.tokens import Doc
 
 import models.pipeline
 from annotations.errors import ModelNotInstalledError, NotFoundError, ValidationError
-from annotations.records import Document, Quantity
+from annotations.records import Claim, Document, Quantity
 from models.components import CLAIM_KEY, longest_matches
 from models.evaluate import evaluate, find_source
-from models.extract import Candidate, candidate_json, extract_document, extract_texts
+from models.extract import extract_document, extract_documents, extract_line, extract_texts
 from models.rules import load_rules, parse_rule
 
 # The shared materials sit beside the project (../shared).
@@ -26,12 +26,12 @@ SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared", Path(
               Path("../shared"))
 
 
-def extract(nlp: Language, text: str) -> list[Candidate]:
+def extract(nlp: Language, text: str) -> list[Claim]:
     ((_, found),) = list(extract_texts(nlp, [("t", text)]))
     return found
 
 
-def one(nlp: Language, text: str) -> Candidate:
+def one(nlp: Language, text: str) -> Claim:
     found = extract(nlp, text)
     assert len(found) == 1, [c.text for c in found]
     return found[0]
@@ -259,6 +259,7 @@ def test_every_rule_id_is_unique_and_labelled_with_a_claim_type() -> None:
         ({"id": "x", "label": "risk", "quantity": {"kind": ["speed"]}}, r"quantity kinds must be among number, "),
         ({"id": "x", "label": "risk", "pattern": "a", "reversed_by": "@reducing_verbs"}, r"reversed_by and reversed_label go together"),
         ({"id": "x", "label": "risk", "pattern": "@no_such_lexicon"}, r"no data file lexicons/no_such_lexicon.txt"),
+        ({"id": "x", "label": "risk", "pattern": "scar", "inflect": "noun"}, r"inflect must be 'verb' or absent .*\"attr\": \"LEMMA\""),
     ],
 )
 def test_rule_errors_say_what_was_expected(rule: dict[str, object], message: str) -> None:
@@ -439,9 +440,16 @@ def test_extract_texts_streams_in_order_and_keeps_texts_without_claims(nlp: Lang
 
 def test_two_processes_give_the_same_candidates(nlp: Language) -> None:
     items = [(str(i), f"Text {i}\n\nThe mask removes acne in {i + 2} weeks. Swelling may last a day.\n") for i in range(6)]
-    single = list(extract_texts(nlp, items, n_process=1, batch_size=2))
-    double = list(extract_texts(nlp, items, n_process=2, batch_size=2))
-    assert double == single
+
+    def found(n_process: int) -> list[tuple[str, list[dict[str, object]]]]:
+        """What the pipeline found: each claim's fields but its new id and time of creation."""
+        return [(key, [{k: v for k, v in claim.to_dict().items() if k not in ("id", "created_at")} for claim in claims])
+                for key, claims in extract_texts(nlp, items, n_process=n_process, batch_size=2)]
+
+    single = found(1)
+    assert [key for key, _ in single] == [key for key, _ in items] and all(claims for _, claims in single)
+    assert all(claim["document_id"] == key for key, claims in single for claim in claims)
+    assert found(2) == single
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [({"n_process": 0}, "n_process must be at least 1; got 0"),
@@ -461,12 +469,23 @@ def test_extract_document_gives_pipeline_claims(nlp: Language) -> None:
         assert claim.sentence(document.text).startswith(claim.text)
 
 
-def test_candidate_json_is_the_extract_line(nlp: Language) -> None:
-    cand = one(nlp, "Drink about 3 cups per day.")
-    line = candidate_json("101_green-tea.txt", cand)
+def test_extract_documents_pairs_each_document_with_its_claims(nlp: Language) -> None:
+    documents = [Document(name=f"{i}.txt", text=text) for i, text in
+                 enumerate(["The peel is safe for adults.", "Only a heading", "Never use it on open wounds."])]
+    result = list(extract_documents(nlp, iter(documents)))
+    assert [document for document, _ in result] == documents
+    assert [[c.text for c in claims] for _, claims in result] == [
+        ["The peel is safe for adults"], [], ["Never use it on open wounds"]]
+
+
+def test_extract_line_is_the_extract_line(nlp: Language) -> None:
+    document = Document(name="101_green-tea.txt", text="Drink about 3 cups per day.")
+    line = extract_line(document, extract_document(nlp, document)[0])
     assert json.loads(json.dumps(line)) == line
+    assert list(line) == ["doc", "start", "end", "text", "claim_type", "score", "rule_id", "sentence",
+                          "sentence_start", "sentence_end", "context", "cues", "quantities"]
+    assert line["sentence"] == document.text[line["sentence_start"] : line["sentence_end"]]
     assert line["doc"] == "101_green-tea" and line["text"] == "Drink about 3 cups per day"
-    assert {"start", "end", "claim_type", "score", "rule_id", "sentence", "context", "cues", "quantities"} <= set(line)
     assert line["quantities"][0]["unit"] == "cup per day" and line["cues"]["hedges"] == ["about"]
 
 

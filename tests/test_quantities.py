@@ -55,6 +55,12 @@ def quantities(text: str) -> list[tuple[str, str, float | None, float | None, st
         ("priced at $20", ("$20", "measure", 20.0, 20.0, "dollar")),
         ("about twenty five minutes", ("about twenty five minutes", "duration", 25.0, 25.0, "minute")),
         ("40,000 patients", ("40,000 patients", "count", 40000.0, 40000.0, "patient")),
+        ("a 5-year-old child", ("5-year-old", "measure", 5.0, 5.0, "year of age")),
+        ("adults 65 years of age", ("65 years of age", "measure", 65.0, 65.0, "year of age")),
+        ("rose by 6 per cent", ("6 per cent", "percent", 6.0, 6.0, "percent")),
+        # before a duration, "over" and "under" tell when rather than bound it
+        ("rested for over two weeks", ("two weeks", "duration", 2.0, 2.0, "week")),
+        ("lasts under 2 weeks", ("2 weeks", "duration", 2.0, 2.0, "week")),
     ],
 )
 def test_grammar(text: str, expected: tuple[str, str, float | None, float | None, str]) -> None:
@@ -102,3 +108,57 @@ def test_a_quantity_does_not_run_across_a_line_break() -> None:
     nlp.add_pipe("claim_quantities")
     doc = nlp("Take 5\nminutes of rest")
     assert [(s.text, s.label_) for s in doc.spans[QUANTITY_KEY]] == [("5", "number")]
+
+
+# ----------------------------------------------------------- branches that read the tagger
+# With a tagger the grammar reads each token's part of speech and lemma; without one (a plain
+# split) it guesses from the spelling. Each sentence shows a branch where the two differ.
+
+
+def tagged(nlp, text: str) -> list[tuple[str, str, float | None, float | None, str]]:
+    doc = nlp(text)
+    return [(s.text, s.label_, s._.qty_min, s._.qty_max, s._.qty_unit) for s in doc.spans[QUANTITY_KEY]]
+
+
+@pytest.mark.parametrize(
+    ("text", "with_tags", "without_tags"),
+    [
+        # a count noun is named by its lemma: "leaves" of a plant are leaves, not a verb
+        ("Pick 2 leaves of mint.", ("2 leaves", "count", 2.0, 2.0, "leaf"), ("2 leaves", "count", 2.0, 2.0, "leave")),
+        ("Cut 2 loaves.", ("2 loaves", "count", 2.0, 2.0, "loaf"), ("2 loaves", "count", 2.0, 2.0, "loave")),
+        # a proper noun or an adjective may stand between a number and what it counts
+        ("Visit 3 Lisbon bakeries.", ("3 Lisbon bakeries", "count", 3.0, 3.0, "bakery"), ("3", "number", 3.0, 3.0, "")),
+        ("Buy 2 large lemons.", ("2 large lemons", "count", 2.0, 2.0, "lemon"), ("2 large", "count", 2.0, 2.0, "large")),
+        # a preposition after a number is no unit
+        ("Take 2 after meals.", ("2", "number", 2.0, 2.0, ""), ("2 after", "count", 2.0, 2.0, "after")),
+    ],
+)
+def test_a_tagged_word_after_a_number_is_read_by_its_part_of_speech(nlp, text, with_tags, without_tags) -> None:
+    assert tagged(nlp, text) == [with_tags]
+    assert quantities(text) == [without_tags]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Keep it cold once you open the jar.",  # "once" before a pronoun: a conjunction
+        "Knead it once the dough rests.",  # ... before a determiner
+        "Stir in twice the sugar.",  # "twice" before a determiner: a multiplier, not a count
+    ],
+)
+def test_once_and_twice_before_a_pronoun_or_determiner_count_nothing(nlp, text: str) -> None:
+    assert tagged(nlp, text) == []
+    assert [kind for _, kind, *_ in quantities(text)] == ["count"]  # untagged, the grammar cannot tell
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Stir the jam twice, then let it cool.", ("twice", "count", 2.0, 2.0, "time")),
+        ("Shake the bottle twice a day.", ("twice a day", "frequency", 2.0, 2.0, "per day")),
+        ("Walk for eight brisk weeks.", ("eight brisk weeks", "duration", 8.0, 8.0, "week")),  # an adjective before the unit
+        ("Boil the eggs for 7 minutes.", ("7 minutes", "duration", 7.0, 7.0, "minute")),
+    ],
+)
+def test_tagged_counts_frequencies_and_durations(nlp, text: str, expected: tuple[object, ...]) -> None:
+    assert tagged(nlp, text) == [expected]

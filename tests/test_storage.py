@@ -19,7 +19,7 @@ from annotations.errors import (
     ValidationError,
 )
 from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, claim_from_span
-from annotations.storage import ClaimFilter, Store
+from annotations.storage import ClaimFilter, ExportFilter, Store
 
 if TYPE_CHECKING:
     from conftest import StoredArticle
@@ -153,6 +153,63 @@ def test_update_claim_refuses_a_bad_or_taken_span(article: StoredArticle, review
     with pytest.raises(NotFoundError, match="no claim with id 'nope'"):
         store.update_claim(reviewer_actor, "nope", 1, end=3)
     assert store.get_claim(first.id).version == 1
+
+
+def test_a_reviewer_withdraws_a_claim_they_added(article: StoredArticle, reviewer_actor: Actor) -> None:
+    """It leaves the queue, the lists and exports, its history records it, and its span is free."""
+    store, doc = article.store, article.document
+    start = doc.text.index("Turmeric")
+    added = store.add_claim(reviewer_actor, doc.id, start, start + 8)
+    withdrawn = store.withdraw_claim(reviewer_actor, added.id, 1)
+    assert (withdrawn.withdrawn, withdrawn.version) == (True, 2)
+    assert store.get_claim(added.id) == withdrawn
+    listed = {c.id for c in [*store.list_claims(), *store.iter_claims()]}
+    exported = {b.claim.id for b in store.iter_bundles(ExportFilter(reviewed_only=False))}
+    assert added.id not in listed | exported and listed == exported == {c.id for c in article.claims}
+    assert store.count_claims() == len(article.claims)
+    [create, withdraw] = store.history(claim_id=added.id)
+    assert (create.action, withdraw.action, withdraw.actor) == ("create", "withdraw", "rita")
+    assert (withdraw.before["withdrawn"], withdraw.after["withdrawn"], withdraw.after["version"]) == (False, True, 2)
+    again = store.add_claim(reviewer_actor, doc.id, start, start + 8)
+    assert again.id != added.id
+    with pytest.raises(ValidationError, match=f"claim {added.id} is already withdrawn"):
+        store.withdraw_claim(reviewer_actor, added.id, 2)
+    with pytest.raises(StaleEditError, match=f"claim {again.id} changed since you opened it") as stale:
+        store.withdraw_claim(reviewer_actor, again.id, 7)
+    assert stale.value.current == again
+    with pytest.raises(NotFoundError, match="no claim with id 'nope'"):
+        store.withdraw_claim(reviewer_actor, "nope", 1)
+
+
+def test_only_an_admin_withdraws_a_claim_someone_else_added(article: StoredArticle, reviewer_actor: Actor,
+                                                             ann: Actor) -> None:
+    store, found = article.store, article.claims[0]  # found by the pipeline
+    with pytest.raises(PermissionDeniedError,
+                       match=r"rita \(reviewer\) may not withdraw a claim they did not add; that needs the role admin"):
+        store.withdraw_claim(reviewer_actor, found.id, 1)
+    start = article.document.text.index("Turmeric")
+    added = store.add_claim(Actor("sam", "reviewer"), article.document.id, start, start + 8)
+    with pytest.raises(PermissionDeniedError, match="rita \\(reviewer\\) may not withdraw a claim they did not add"):
+        store.withdraw_claim(reviewer_actor, added.id, 1)
+    assert store.withdraw_claim(ann, found.id, 1).withdrawn and store.withdraw_claim(ann, added.id, 1).withdrawn
+
+
+def test_a_claim_with_active_reviews_or_a_verdict_stays(article: StoredArticle, reviewer_actor: Actor,
+                                                        ann: Actor) -> None:
+    """Its reviews would leave the exports with it: they are withdrawn first."""
+    store, reviewed, settled = article.store, article.claims[0], article.claims[1]
+    review = store.save_review(reviewer_actor, reviewed.id, "unsupported")
+    with pytest.raises(ValidationError, match=f"claim {reviewed.id} has 1 active review\\(s\\); .* withdraw its reviews first"):
+        store.withdraw_claim(ann, reviewed.id, 1)
+    store.save_verdict(ann, settled.id, "risky")
+    with pytest.raises(ValidationError, match=f"claim {settled.id} has a final verdict;"):
+        store.withdraw_claim(ann, settled.id, 1)
+    store.withdraw_review(reviewer_actor, review.id, 1)
+    assert store.withdraw_claim(ann, reviewed.id, 1).withdrawn
+    with pytest.raises(ValidationError, match=f"claim {reviewed.id} was withdrawn and takes no verdict"):
+        store.save_verdict(ann, reviewed.id, "risky")
+    with pytest.raises(ValidationError, match=f"claim {reviewed.id} was withdrawn and takes no reviews"):
+        store.save_review(reviewer_actor, reviewed.id, "risky", expected_version=2)
 
 
 def test_resolve_claim_id_accepts_a_unique_prefix(store: Store, ann: Actor) -> None:

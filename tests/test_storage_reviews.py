@@ -5,15 +5,17 @@ Every test runs on SQLite (a file in tmp_path) and, with TEST_DATABASE_URL set, 
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from annotations import schema
 from annotations.auth import Actor
 from annotations.errors import NotFoundError, PermissionDeniedError, StaleEditError, ValidationError
-from annotations.records import Citation
+from annotations.records import Citation, Document, claim_from_span
 from annotations.storage import ClaimFilter, Store
 
 if TYPE_CHECKING:
@@ -161,16 +163,49 @@ def test_review_count_stays_right_through_every_change(article: StoredArticle, r
     assert review_count(store, claim.id) == 2  # ann and sam
 
 
-def test_a_withdrawn_claim_takes_no_reviews(article: StoredArticle, reviewer_actor: Actor) -> None:
+def test_a_withdrawn_claim_takes_no_reviews(article: StoredArticle, reviewer_actor: Actor, ann: Actor) -> None:
     store = article.store
     claim = article.claims[0]
-    with store.engine.begin() as conn:  # no public call withdraws a claim yet; imports may bring one
-        conn.execute(schema.claims.update().where(schema.claims.c.id == claim.id).values(withdrawn=True))
+    store.withdraw_claim(ann, claim.id, 1)
     with pytest.raises(ValidationError, match=f"claim {claim.id} was withdrawn and takes no reviews"):
         store.save_review(reviewer_actor, claim.id, "supported")
     with pytest.raises(ValidationError, match=f"claim {claim.id} was withdrawn and cannot be edited"):
-        store.update_claim(reviewer_actor, claim.id, 1, end=claim.end - 1)
+        store.update_claim(reviewer_actor, claim.id, 2, end=claim.end - 1)
     assert claim.id not in [c.id for c in store.list_claims()]
+
+
+@pytest.mark.postgres
+def test_a_review_saved_while_its_claim_is_withdrawn_is_refused(pg_url: str, ann: Actor,
+                                                                 reviewer_actor: Actor) -> None:
+    """The review's save read the claim before the withdrawal committed; counting the review
+    waits for the claim's row and finds it withdrawn, so nothing of the review stays."""
+    document = Document(name="a.txt", text="Zinc shortens colds. Garlic cures everything.")
+    c = schema.claims
+    with Store.open(pg_url) as store:
+        store.add_document(ann, document, [claim_from_span(document, 0, 19)])
+        [claim] = store.list_claims()
+        outcome: list[BaseException] = []
+
+        def save() -> None:
+            try:
+                store.save_review(reviewer_actor, claim.id, "supported")
+            except ValidationError as exc:
+                outcome.append(exc)
+
+        with store.engine.connect() as withdrawing:
+            with withdrawing.begin():  # holds the claim's row as withdraw_claim does
+                withdrawing.execute(select(c.c.id).where(c.c.id == claim.id).with_for_update())
+                saving = threading.Thread(target=save)
+                saving.start()
+                deadline = time.monotonic() + 30
+                while not withdrawing.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    assert time.monotonic() < deadline, "the review's save never waited for the claim"
+                    time.sleep(0.05)
+                withdrawing.execute(c.update().where(c.c.id == claim.id).values(withdrawn=True))
+            saving.join(timeout=30)
+        assert [str(e) for e in outcome] == [f"claim {claim.id} was withdrawn and takes no reviews"]
+        assert store.reviews_for_claim(claim.id, include_withdrawn=True) == []
+        assert review_count(store, claim.id) == 0
 
 
 # ------------------------------------------------------------------------ double review

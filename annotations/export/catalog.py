@@ -5,12 +5,15 @@ A writer is opened on an output path, receives the formatter's rows one at a tim
 (:meth:`Writer.write`), and either finishes (:meth:`Writer.close`, which returns how many records
 it wrote) or is aborted (:meth:`Writer.abort`, which leaves no partial output behind).
 
-Formats that need a library ``annotations`` may not import (spaCy) register themselves from
-their own module: ``models/docbin.py`` adds ``spacy`` when it is imported.
+Each format names its writer by dotted path (``"annotations.export.jsonl:JsonlWriter"``), imported
+only when that format is written: the catalog is complete without importing any writer, and the
+``spacy`` format, whose writer lives in ``models/docbin.py`` because only ``models`` imports spaCy,
+is listed like the others without ``annotations`` importing ``models``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -79,7 +82,8 @@ WriterFactory = Callable[..., Writer]
 
 @dataclass(frozen=True)
 class Format:
-    """An export format. ``extension`` is ``""`` for a format that writes a folder.
+    """An export format. ``extension`` is ``""`` for a format that writes a folder. ``writer`` is
+    the dotted path (``"package.module:Name"``) of its :data:`WriterFactory`.
 
     ``uses_history`` says whether the writer reads the rows' ``history`` and
     ``document.history``; a format that does not (a flat table, ClaimReview...) is exported
@@ -88,9 +92,15 @@ class Format:
     name: str
     extension: str
     description: str
-    open: WriterFactory
+    writer: str
     options: tuple[Option, ...] = ()
     uses_history: bool = True
+
+    def open(self, out: Path, context: ExportContext, **options: Any) -> Writer:
+        """A writer of this format on ``out``; its module is imported now, on first use."""
+        module, _, name = self.writer.partition(":")
+        factory: WriterFactory = getattr(importlib.import_module(module), name)
+        return factory(out, context, **options)
 
     @property
     def folder(self) -> bool:
@@ -118,7 +128,7 @@ class Catalog(Mapping[str, Format]):
         self._formats: dict[str, Format] = {}
 
     def register(self, fmt: Format) -> Format:
-        """Add ``fmt``; registering the same name again replaces it (a module imported twice)."""
+        """Add ``fmt``; registering the same name again replaces it."""
         self._formats[fmt.name] = fmt
         return fmt
 
@@ -137,7 +147,81 @@ class Catalog(Mapping[str, Format]):
         return len(self._formats)
 
 
+# The dataset format's defaults (``annotations.export.dataset``).
+DEFAULT_TITLE = "Health claims with fact-check verdicts"
+DEFAULT_GUIDELINES = (
+    "Each candidate claim (a span of a health or cosmetics article) was given one verdict per reviewer: "
+    "**Supported**: the cited evidence backs the claim as stated; "
+    "**Unsupported**: the evidence does not back it (it contradicts the claim, or none could be found); "
+    "**Risky**: the claim may hold in part but misleads, or a reader acting on it could come to harm; "
+    "**Not a claim**: the span asserts nothing checkable. "
+    "Where two reviewers disagreed, an adjudicator recorded the final verdict with a rationale."
+)
+# The span labels of the spacy format (``models.docbin``).
+LABEL_BY: tuple[str, ...] = ("verdict", "claim_type")
+
 FORMATS = Catalog()
+for _format in (
+    Format(
+        "jsonl", ".jsonl",
+        "JSON Lines, one claim per line with its reviews, final verdict, citations and history; "
+        "complete, versioned, and the format import reads back.",
+        "annotations.export.jsonl:JsonlWriter",
+    ),
+    Format(
+        "csv", ".csv",
+        "One row per claim for spreadsheets: final verdict, reviewers' verdicts and citations flattened; "
+        "cells that a spreadsheet would run as formulas are made inert.",
+        "annotations.export.tabular:CsvWriter",
+        (Option("bom", bool, False, "start with a UTF-8 byte-order mark, so Excel reads UTF-8"),),
+        uses_history=False,
+    ),
+    Format(
+        "parquet", ".parquet",
+        "One row per claim with typed columns (UTC timestamps, int32 offsets, float64 scores) and nested "
+        "reviews, citations and quantities; written in row groups.",
+        "annotations.export.tabular:ParquetWriter",
+        (Option("row_group_size", int, 10_000, "rows per Parquet row group"),),
+        uses_history=False,
+    ),
+    Format(
+        "claimreview", ".json",
+        "schema.org ClaimReview JSON-LD, one record per claim with a final verdict (not_a_claim left out), "
+        "for publishing fact checks.",
+        "annotations.export.claimreview:ClaimReviewWriter",
+        (Option("base_url", str, "", "the page that publishes the reviews (default: the organisation URL); "
+                                     "each record's url is <base_url>#claim-<id>"),),
+        uses_history=False,
+    ),
+    Format(
+        "gold", ".tsv",
+        "Gold claims as a TSV (doc, must, kind, quote) for evaluating the extractor: accepted claims and "
+        "reviewer-added claims; not_a_claim left out.",
+        "annotations.export.goldtsv:GoldWriter",
+        uses_history=False,
+    ),
+    Format(
+        "dataset", "",
+        "A dataset folder: claims.jsonl, claims.parquet and claims.csv with a README.md dataset card "
+        "(label distribution, agreement, guidelines, loading code).",
+        "annotations.export.dataset:DatasetWriter",
+        (
+            Option("title", str, DEFAULT_TITLE, "the dataset's name on its card"),
+            Option("guidelines", str, DEFAULT_GUIDELINES, "the guidelines used: a name, a URL or a short text"),
+            Option("date", str, "", "the export date on the card, as YYYY-MM-DD (default: today)"),
+        ),
+    ),
+    Format(
+        "spacy", ".spacy",
+        "A spaCy DocBin, one Doc per document with the claims in doc.spans['claims'], for spacy train "
+        "(spancat with spans_key = 'claims').",
+        "models.docbin:DocBinWriter",
+        (Option("label_by", str, "verdict", "span label: the final verdict (claims without one are left out) "
+                                            "or the claim type", LABEL_BY),),
+        uses_history=False,
+    ),
+):
+    FORMATS.register(_format)
 
 
 # ---------------------------------------------------------------------- atomic file output

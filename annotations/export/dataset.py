@@ -13,7 +13,7 @@ from typing import Any
 
 from annotations.agreement import Rating, compute_agreement, format_report
 from annotations.errors import ValidationError
-from annotations.export.catalog import AtomicFile, ExportContext
+from annotations.export.catalog import DEFAULT_GUIDELINES, DEFAULT_TITLE, AtomicFile, ExportContext
 from annotations.export.jsonl import JsonlWriter
 from annotations.export.tabular import CsvWriter, ParquetWriter
 from annotations.vocab import CLAIM_TYPES, SCHEMA_VERSION, VERDICT_LABELS, VERDICTS
@@ -24,7 +24,6 @@ DATA_FILES: dict[str, str] = {
     "claims.parquet": "one row per claim, typed columns; reviews, citations and quantities nested",
     "claims.csv": "one row per claim, flattened for spreadsheets",
 }
-DEFAULT_TITLE = "Health claims with fact-check verdicts"
 # Hugging Face ``datasets`` features of a JSONL row. Nested fields are read as JSON objects
 # (``Json``): their inner fields vary from line to line (history states, null or filled verdicts),
 # which Arrow's per-block type inference cannot reconcile in a large file.
@@ -33,14 +32,6 @@ HF_FEATURES: dict[str, str] = {
     "status": 'Value("string")', "reviewers": 'List(Value("string"))', "reviews": "Json()", "final": "Json()",
     "citations": "Json()", "history": "Json()",
 }
-DEFAULT_GUIDELINES = (
-    "Each candidate claim (a span of a health or cosmetics article) was given one verdict per reviewer: "
-    "**Supported**: the cited evidence backs the claim as stated; "
-    "**Unsupported**: the evidence does not back it (it contradicts the claim, or none could be found); "
-    "**Risky**: the claim may hold in part but misleads, or a reader acting on it could come to harm; "
-    "**Not a claim**: the span asserts nothing checkable. "
-    "Where two reviewers disagreed, an adjudicator recorded the final verdict with a rationale."
-)
 
 
 class _Stats:

@@ -3,7 +3,9 @@ row read back becomes a bundle again.
 
 A row is a plain JSON-ready dict; every writer (JSONL, CSV, Parquet, ClaimReview, gold TSV, the
 dataset folder, spaCy DocBin) consumes the same rows. ``docs/formats.md`` documents each field;
-``annotations/export/examples/claims.jsonl`` shows them.
+``annotations/export/examples/claims.jsonl`` shows them. The claim, review and adjudication
+objects of a row are their records' fields (``annotations.records``), in field order, so a field
+added to a record is in every row, and read back, without a change here.
 
 The document's full text and its history are large and the same for every claim of a document, so
 they are written once: on the first row of each document in a file. Later rows of that document
@@ -13,11 +15,11 @@ carry ``null`` for ``document.text`` and ``document.history`` (the reader carrie
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 from annotations.errors import ValidationError
-from annotations.records import Citation, Claim, Cues, Document, HistoryEntry, Quantity, Review, Verdict
+from annotations.fields import dict_maker
+from annotations.records import CLAIM_ROW_KEYS, Citation, Claim, Document, HistoryEntry, Review, Verdict
 from annotations.storage import ClaimBundle, FinalVerdict
 from annotations.vocab import CLAIM_STATUSES, FINAL_SOURCES, SCHEMA_VERSION, VERDICT_LABELS, VERDICTS
 
@@ -29,48 +31,17 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "id", "name", "origin", "url", "encoding", "content_hash", "added_by", "added_at", "version", "text",
     "history",
 )
-CLAIM_KEYS: tuple[str, ...] = (
-    "start", "end", "text", "sentence_start", "sentence_end", "sentence", "context", "claim_type", "score",
-    "rule_id", "cues", "quantities", "origin", "created_by", "created_at", "updated_at", "version", "withdrawn",
-)
+# A claim's fields, as ``Claim.to_row`` writes them: the row carries the ids.
+CLAIM_KEYS: tuple[str, ...] = CLAIM_ROW_KEYS
 FINAL_KEYS: tuple[str, ...] = ("verdict", "label", "source", "by", "adjudication")
-REVIEW_KEYS: tuple[str, ...] = (
-    "id", "reviewer", "verdict", "rationale", "citations", "created_at", "updated_at", "version", "withdrawn",
-)
+# A review and an adjudication have their own id first; the claim id is the row's.
+REVIEW_KEYS: tuple[str, ...] = ("id", *(name for name in Review.field_names() if name not in ("id", "claim_id")))
 ADJUDICATION_KEYS: tuple[str, ...] = (
-    "id", "adjudicator", "verdict", "rationale", "citations", "created_at", "updated_at", "version",
-)
+    "id", *(name for name in Verdict.field_names() if name not in ("id", "claim_id")))
 
-
-def _ts(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def citation_dict(citation: Citation) -> dict[str, Any]:
-    return {"kind": citation.kind, "identifier": citation.identifier, "quote": citation.quote,
-            "note": citation.note}
-
-
-def quantity_dict(q: Quantity) -> dict[str, Any]:
-    return {"text": q.text, "kind": q.kind, "minimum": q.minimum, "maximum": q.maximum, "unit": q.unit,
-            "start": q.start, "end": q.end}
-
-
-def review_dict(review: Review) -> dict[str, Any]:
-    return {
-        "id": review.id, "reviewer": review.reviewer, "verdict": review.verdict, "rationale": review.rationale,
-        "citations": [citation_dict(c) for c in review.citations], "created_at": review.created_at.isoformat(),
-        "updated_at": _ts(review.updated_at), "version": review.version, "withdrawn": review.withdrawn,
-    }
-
-
-def adjudication_dict(verdict: Verdict) -> dict[str, Any]:
-    return {
-        "id": verdict.id, "adjudicator": verdict.adjudicator, "verdict": verdict.verdict,
-        "rationale": verdict.rationale, "citations": [citation_dict(c) for c in verdict.citations],
-        "created_at": verdict.created_at.isoformat(), "updated_at": _ts(verdict.updated_at),
-        "version": verdict.version,
-    }
+review_dict = dict_maker(Review, REVIEW_KEYS)
+adjudication_dict = dict_maker(Verdict, ADJUDICATION_KEYS)
+citation_dict = dict_maker(Citation)
 
 
 def history_dict(entry: HistoryEntry) -> dict[str, Any]:
@@ -92,20 +63,12 @@ def document_dict(document: Document, history: list[HistoryEntry] | None) -> dic
 
 
 def _flat_citations(active: list[Review], verdict: Verdict | None) -> list[dict[str, Any]]:
-    out = [{"kind": c.kind, "identifier": c.identifier, "quote": c.quote, "note": c.note, "link": c.link,
-            "by": review.reviewer, "role": "review"}
+    out = [{**citation_dict(c), "link": c.link, "by": review.reviewer, "role": "review"}
            for review in active for c in review.citations]
     if verdict is not None:
-        out += [{"kind": c.kind, "identifier": c.identifier, "quote": c.quote, "note": c.note, "link": c.link,
-                 "by": verdict.adjudicator, "role": "adjudication"}
+        out += [{**citation_dict(c), "link": c.link, "by": verdict.adjudicator, "role": "adjudication"}
                 for c in verdict.citations]
     return out
-
-
-def bundle_row(bundle: ClaimBundle, *, with_document_text: bool) -> dict[str, Any]:
-    """The export row of one claim bundle. ``with_document_text`` puts the document's text and
-    history on this row (do so on the first row of each document)."""
-    return _row(bundle, document_dict(bundle.document, bundle.document_history if with_document_text else None))
 
 
 def _row(bundle: ClaimBundle, document: dict[str, Any]) -> dict[str, Any]:
@@ -113,23 +76,11 @@ def _row(bundle: ClaimBundle, document: dict[str, Any]) -> dict[str, Any]:
     claim, verdict, final = bundle.claim, bundle.verdict, bundle.final
     reviews = bundle.reviews
     active = [r for r in reviews if not r.withdrawn]
-    sentence_start, sentence_end = claim.sentence_start, claim.sentence_end
-    sentence = bundle.document.text[sentence_start:sentence_end] if sentence_start is not None else claim.text
-    cues = claim.cues
     return {
         "schema_version": SCHEMA_VERSION,
         "id": claim.id,
         "document": document,
-        "claim": {
-            "start": claim.start, "end": claim.end, "text": claim.text, "sentence_start": sentence_start,
-            "sentence_end": sentence_end, "sentence": sentence, "context": claim.context,
-            "claim_type": claim.claim_type, "score": claim.score, "rule_id": claim.rule_id,
-            "cues": {"hedges": list(cues.hedges), "absolutes": list(cues.absolutes),
-                     "negations": list(cues.negations)},
-            "quantities": [quantity_dict(q) for q in claim.quantities],
-            "origin": claim.origin, "created_by": claim.created_by, "created_at": claim.created_at.isoformat(),
-            "updated_at": _ts(claim.updated_at), "version": claim.version, "withdrawn": claim.withdrawn,
-        },
+        "claim": claim.to_row(bundle.document.text),
         "status": bundle.status,
         "reviewers": sorted([r.reviewer for r in active]),
         "reviews": [review_dict(r) for r in reviews],
@@ -212,10 +163,7 @@ class RowReader:
         document, document_history = self._document(_object("document", row["document"], DOCUMENT_KEYS))
 
         claim_data = _object("claim", row["claim"], CLAIM_KEYS)
-        quantities = [Quantity.from_dict(q) for q in _list("claim.quantities", claim_data["quantities"])]
-        claim = Claim.from_dict({
-            **_drop(claim_data, "sentence", "cues", "quantities"), "id": claim_id, "document_id": document.id,
-            "cues": Cues.from_dict(claim_data["cues"]), "quantities": tuple(quantities)})
+        claim = Claim.from_dict({**_drop(claim_data, "sentence"), "id": claim_id, "document_id": document.id})
         claim.check_against(document.text)
 
         reviews = [Review.from_dict({**_object("a review", r, REVIEW_KEYS), "claim_id": claim_id})

@@ -5,6 +5,8 @@ JSONL is the complete, restorable format; these two are for analysis."""
 from __future__ import annotations
 
 import csv
+import types
+import typing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,20 +15,33 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from annotations.export.catalog import AtomicFile, ExportContext
+from annotations.export.formatter import ADJUDICATION_KEYS, CLAIM_KEYS, REVIEW_KEYS
+from annotations.fields import Record
+from annotations.records import Claim, Review, Verdict
 
-# Columns shared by CSV and Parquet, taken as they are from a row.
-SCALAR_COLUMNS: tuple[str, ...] = (
+# The columns of a claim's document, before those of the claim.
+DOCUMENT_COLUMNS: tuple[str, ...] = (
     "claim_id", "document_id", "document_name", "document_origin", "document_url", "content_hash",
-    "start", "end", "text", "sentence_start", "sentence_end", "sentence", "context", "claim_type", "score",
-    "rule_id", "claim_origin", "created_by", "created_at", "updated_at", "claim_version", "status",
-    "final_verdict", "final_source", "adjudicator", "adjudication_rationale", "n_reviews",
 )
+# Each key of a row's claim is a column, under its own name but for those a document has too. A
+# withdrawn claim is never exported, so ``withdrawn`` is not a column.
+CLAIM_RENAMED: dict[str, str] = {"origin": "claim_origin", "version": "claim_version"}
+CLAIM_COLUMN_KEYS: tuple[str, ...] = tuple(key for key in CLAIM_KEYS if key != "withdrawn")
+
+
+def _csv_claim_columns() -> list[str]:
+    """In CSV a nested record (the cues) is a column per field, a list of records (the
+    quantities) one column of their texts."""
+    out: list[str] = []
+    for key in CLAIM_COLUMN_KEYS:
+        nested = Claim._nested.get(key)
+        out.extend(nested.field_names() if nested else [CLAIM_RENAMED.get(key, key)])  # type: ignore[attr-defined]
+    return out
+
+
 CSV_COLUMNS: tuple[str, ...] = (
-    "claim_id", "document_id", "document_name", "document_origin", "document_url", "content_hash",
-    "start", "end", "text", "sentence_start", "sentence_end", "sentence", "context", "claim_type", "score",
-    "rule_id", "hedges", "absolutes", "negations", "quantities", "claim_origin", "created_by", "created_at",
-    "updated_at", "claim_version", "status", "final_verdict", "final_source", "final_by", "adjudicator",
-    "adjudication_rationale", "n_reviews", "reviewers", "review_verdicts", "review_rationales",
+    *DOCUMENT_COLUMNS, *_csv_claim_columns(), "status", "final_verdict", "final_source", "final_by",
+    "adjudicator", "adjudication_rationale", "n_reviews", "reviewers", "review_verdicts", "review_rationales",
     "withdrawn_reviews", "citations", "citation_quotes",
 )
 
@@ -35,20 +50,18 @@ CSV_COLUMNS: tuple[str, ...] = (
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
-def scalars(row: dict[str, Any]) -> dict[str, Any]:
-    """The plain columns of a row: document, claim, status and final verdict fields."""
-    doc, claim, final = row["document"], row["claim"], row["final"]
+def _document_cells(row: dict[str, Any]) -> list[Any]:
+    doc = row["document"]
+    return [row["id"], doc["id"], doc["name"], doc["origin"], doc["url"], doc["content_hash"]]
+
+
+def _status_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """The status and final verdict columns of a row, shared by CSV and Parquet."""
+    final = row["final"]
     adjudication = final["adjudication"] if final else None
     return {
-        "claim_id": row["id"], "document_id": doc["id"], "document_name": doc["name"],
-        "document_origin": doc["origin"], "document_url": doc["url"], "content_hash": doc["content_hash"],
-        "start": claim["start"], "end": claim["end"], "text": claim["text"],
-        "sentence_start": claim["sentence_start"], "sentence_end": claim["sentence_end"],
-        "sentence": claim["sentence"], "context": claim["context"], "claim_type": claim["claim_type"],
-        "score": claim["score"], "rule_id": claim["rule_id"], "claim_origin": claim["origin"],
-        "created_by": claim["created_by"], "created_at": claim["created_at"], "updated_at": claim["updated_at"],
-        "claim_version": claim["version"], "status": row["status"],
-        "final_verdict": final["verdict"] if final else None, "final_source": final["source"] if final else None,
+        "status": row["status"], "final_verdict": final["verdict"] if final else None,
+        "final_source": final["source"] if final else None,
         "adjudicator": adjudication["adjudicator"] if adjudication else None,
         "adjudication_rationale": adjudication["rationale"] if adjudication else None,
         "n_reviews": len(row["reviewers"]),
@@ -69,24 +82,40 @@ def _citation_ref(c: dict[str, Any]) -> str:
     return c["link"] or f"{c['kind']}:{c['identifier']}"
 
 
+# How each claim key becomes CSV cells: as it is, the fields of a nested record joined, or the
+# texts of a list of records joined.
+_CSV_CLAIM = tuple(
+    (key, "record", Claim._nested[key].field_names()) if key in Claim._nested  # type: ignore[attr-defined]
+    else (key, "records", ()) if key in Claim._nested_lists else (key, "value", ())
+    for key in CLAIM_COLUMN_KEYS
+)
+
+
 def csv_cells(row: dict[str, Any]) -> list[Any]:
     """One CSV line: lists joined with ``; `` (citations with `` | ``), formulas neutralised."""
-    cues, reviews = row["claim"]["cues"], row["reviews"]
+    claim, reviews = row["claim"], row["reviews"]
+    cells = _document_cells(row)
+    for key, kind, names in _CSV_CLAIM:
+        value = claim[key]
+        if kind == "value":
+            cells.append(value)
+        elif kind == "record":
+            cells.extend("; ".join(value[name]) for name in names)
+        else:
+            cells.append("; ".join(item["text"] for item in value))
+    status = _status_cells(row)
     active = [r for r in reviews if not r["withdrawn"]]
-    joined = {
-        "hedges": "; ".join(cues["hedges"]), "absolutes": "; ".join(cues["absolutes"]),
-        "negations": "; ".join(cues["negations"]),
-        "quantities": "; ".join(q["text"] for q in row["claim"]["quantities"]),
-        "final_by": "; ".join(row["final"]["by"]) if row["final"] else "",
-        "reviewers": "; ".join(row["reviewers"]),
-        "review_verdicts": "; ".join(f"{r['reviewer']}: {r['verdict']}" for r in active),
-        "review_rationales": " | ".join(f"{r['reviewer']}: {r['rationale']}" for r in active if r["rationale"]),
-        "withdrawn_reviews": "; ".join(f"{r['reviewer']}: {r['verdict']}" for r in reviews if r["withdrawn"]),
-        "citations": " | ".join(_citation_ref(c) for c in row["citations"]),
-        "citation_quotes": " | ".join(c["quote"] for c in row["citations"] if c["quote"]),
-    }
-    values = {**scalars(row), **joined}
-    return [neutralise(values[name]) for name in CSV_COLUMNS]
+    cells += [
+        status["status"], status["final_verdict"], status["final_source"],
+        "; ".join(row["final"]["by"]) if row["final"] else "", status["adjudicator"],
+        status["adjudication_rationale"], status["n_reviews"], "; ".join(row["reviewers"]),
+        "; ".join(f"{r['reviewer']}: {r['verdict']}" for r in active),
+        " | ".join(f"{r['reviewer']}: {r['rationale']}" for r in active if r["rationale"]),
+        "; ".join(f"{r['reviewer']}: {r['verdict']}" for r in reviews if r["withdrawn"]),
+        " | ".join(_citation_ref(c) for c in row["citations"]),
+        " | ".join(c["quote"] for c in row["citations"] if c["quote"]),
+    ]
+    return [neutralise(value) for value in cells]
 
 
 class CsvWriter:
@@ -114,37 +143,41 @@ class CsvWriter:
 # --------------------------------------------------------------------------------- Parquet
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
-CITATION = pa.struct([("kind", pa.string()), ("identifier", pa.string()), ("quote", pa.string()),
-                      ("note", pa.string())])
+_ARROW: dict[Any, pa.DataType] = {str: pa.string(), int: pa.int32(), float: pa.float64(), bool: pa.bool_(),
+                                  datetime: TIMESTAMP}
+
+
+def arrow_type(hint: Any) -> pa.DataType:
+    """The Parquet type of a record field's type: offsets and versions int32, scores float64,
+    timestamps in UTC, a tuple a list, a nested record a struct of its fields; None allowed."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (hint,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        return pa.list_(arrow_type(typing.get_args(hint)[0]))
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return record_struct(hint)
+    return _ARROW[hint]
+
+
+def record_struct(record: type, names: tuple[str, ...] | None = None) -> pa.DataType:
+    """A struct of the fields ``names`` (default: all) of ``record``, in that order."""
+    hints = typing.get_type_hints(record)
+    return pa.struct([(name, arrow_type(hints[name])) for name in names or record.field_names()])  # type: ignore[attr-defined]
+
+
+_CLAIM_HINTS = typing.get_type_hints(Claim)
 FLAT_CITATION = pa.struct([("kind", pa.string()), ("identifier", pa.string()), ("link", pa.string()),
                            ("quote", pa.string()), ("note", pa.string()), ("by", pa.string()),
                            ("role", pa.string())])
-QUANTITY = pa.struct([("text", pa.string()), ("kind", pa.string()), ("minimum", pa.float64()),
-                      ("maximum", pa.float64()), ("unit", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
-CUES = pa.struct([("hedges", pa.list_(pa.string())), ("absolutes", pa.list_(pa.string())),
-                  ("negations", pa.list_(pa.string()))])
-REVIEW = pa.struct([
-    ("id", pa.string()), ("reviewer", pa.string()), ("verdict", pa.string()), ("rationale", pa.string()),
-    ("citations", pa.list_(CITATION)), ("created_at", TIMESTAMP), ("updated_at", TIMESTAMP),
-    ("version", pa.int32()), ("withdrawn", pa.bool_()),
-])
-ADJUDICATION = pa.struct([
-    ("id", pa.string()), ("adjudicator", pa.string()), ("verdict", pa.string()), ("rationale", pa.string()),
-    ("citations", pa.list_(CITATION)), ("created_at", TIMESTAMP), ("updated_at", TIMESTAMP),
-    ("version", pa.int32()),
-])
 
 PARQUET_SCHEMA = pa.schema([
-    ("claim_id", pa.string()), ("document_id", pa.string()), ("document_name", pa.string()),
-    ("document_origin", pa.string()), ("document_url", pa.string()), ("content_hash", pa.string()),
-    ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string()), ("sentence_start", pa.int32()),
-    ("sentence_end", pa.int32()), ("sentence", pa.string()), ("context", pa.string()),
-    ("claim_type", pa.string()), ("score", pa.float64()), ("rule_id", pa.string()), ("cues", CUES),
-    ("quantities", pa.list_(QUANTITY)), ("claim_origin", pa.string()), ("created_by", pa.string()),
-    ("created_at", TIMESTAMP), ("updated_at", TIMESTAMP), ("claim_version", pa.int32()), ("status", pa.string()),
-    ("final_verdict", pa.string()), ("final_source", pa.string()), ("final_by", pa.list_(pa.string())),
-    ("adjudicator", pa.string()), ("adjudication_rationale", pa.string()), ("adjudication", ADJUDICATION),
-    ("n_reviews", pa.int32()), ("reviewers", pa.list_(pa.string())), ("reviews", pa.list_(REVIEW)),
+    *((name, pa.string()) for name in DOCUMENT_COLUMNS),
+    # A key that is no field (the sentence) is text.
+    *((CLAIM_RENAMED.get(key, key), arrow_type(_CLAIM_HINTS.get(key, str))) for key in CLAIM_COLUMN_KEYS),
+    ("status", pa.string()), ("final_verdict", pa.string()), ("final_source", pa.string()),
+    ("final_by", pa.list_(pa.string())), ("adjudicator", pa.string()), ("adjudication_rationale", pa.string()),
+    ("adjudication", record_struct(Verdict, ADJUDICATION_KEYS)), ("n_reviews", pa.int32()),
+    ("reviewers", pa.list_(pa.string())), ("reviews", pa.list_(record_struct(Review, REVIEW_KEYS))),
     ("citations", pa.list_(FLAT_CITATION)),
 ])
 
@@ -158,21 +191,26 @@ def _stamped(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "created_at": _ts(record["created_at"]), "updated_at": _ts(record["updated_at"])}
 
 
+# The claim keys of a row with their Parquet column, and whether they hold a timestamp.
+_PARQUET_CLAIM = tuple((key, CLAIM_RENAMED.get(key, key), key in Claim._datetimes) for key in CLAIM_COLUMN_KEYS)
+
+
 def parquet_record(row: dict[str, Any]) -> dict[str, Any]:
     final = row["final"]
     adjudication = final["adjudication"] if final else None
-    values = scalars(row)
-    values["created_at"], values["updated_at"] = _ts(values["created_at"]), _ts(values["updated_at"])
-    return {
-        **values,
-        "cues": row["claim"]["cues"],
-        "quantities": row["claim"]["quantities"],
+    claim = row["claim"]
+    values = dict(zip(DOCUMENT_COLUMNS, _document_cells(row), strict=True))
+    for key, column, stamp in _PARQUET_CLAIM:
+        values[column] = _ts(claim[key]) if stamp else claim[key]
+    values.update(_status_cells(row))
+    values.update({
         "final_by": final["by"] if final else None,
         "adjudication": _stamped(adjudication) if adjudication else None,
         "reviewers": row["reviewers"],
         "reviews": [_stamped(r) for r in row["reviews"]],
         "citations": row["citations"],
-    }
+    })
+    return values
 
 
 class ParquetWriter:

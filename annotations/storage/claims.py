@@ -153,10 +153,7 @@ class Claims(StoreBase):
                 raise NotFoundError(f"no claim with id {claim_id!r}")
             text_ = conn.execute(select(d.c.text).where(d.c.id == document_id).with_for_update()).scalar_one()
             old = mapping.claim(conn.execute(select(*mapping.CLAIM_COLUMNS).where(c.c.id == claim_id).with_for_update()).one())
-            if old.version != expected_version:
-                raise StaleEditError(
-                    f"claim {claim_id} changed since you opened it (you edited version {expected_version}, "
-                    f"the stored one is version {old.version}: {old.start}:{old.end} {old.text!r})", current=old)
+            _check_version(old, expected_version)
             if old.withdrawn:
                 raise ValidationError(f"claim {claim_id} was withdrawn and cannot be edited")
             new_start = old.start if start is None else start
@@ -185,10 +182,7 @@ class Claims(StoreBase):
             old = mapping.claim(row[:-1])
             if old.origin != "reviewer" or old.created_by != actor.name:
                 actor.require("withdraw_any_claim")
-            if old.version != expected_version:
-                raise StaleEditError(
-                    f"claim {claim_id} changed since you opened it (you saw version {expected_version}, "
-                    f"the stored one is version {old.version}: {old.start}:{old.end} {old.text!r})", current=old)
+            _check_version(old, expected_version)
             if old.withdrawn:
                 raise ValidationError(f"claim {claim_id} is already withdrawn")
             n_reviews = row.review_count
@@ -306,3 +300,12 @@ class Claims(StoreBase):
         verdict = mapping.verdict(vrow) if vrow else None
         final, status = final_and_status([x for x in reviews if not x.withdrawn], verdict, needed)
         return ClaimDetail(claim, document, reviews, verdict, history, status, final)
+
+
+def _check_version(stored: Claim, expected_version: int) -> None:
+    """Refuse an edit of a claim made from another version than the ``stored`` one."""
+    if stored.version != expected_version:
+        raise StaleEditError(
+            f"claim {stored.id} changed since you opened it (you edited version {expected_version}, "
+            f"the stored one is version {stored.version}: {stored.start}:{stored.end} {stored.text!r})",
+            current=stored)
