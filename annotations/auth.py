@@ -22,7 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"load", "review", "edit_claim"}),
     "adjudicator": frozenset({"load", "review", "edit_claim", "adjudicate"}),
     "admin": frozenset({"load", "review", "edit_claim", "adjudicate", "manage", "withdraw_any", "withdraw_any_claim",
-                        "delete_document"}),
+                        "delete_document", "load_server_files"}),
 }
 
 ACTION_NAMES = {
@@ -34,6 +34,7 @@ ACTION_NAMES = {
     "withdraw_any": "withdraw another reviewer's review",
     "withdraw_any_claim": "withdraw a claim they did not add",
     "delete_document": "delete a document",
+    "load_server_files": "load files from folders on the server (upload or paste them instead)",
 }
 
 MIN_PASSWORD_LENGTH = 8

@@ -5,12 +5,14 @@ rule for the database; a test holds the two together); pages and exports read th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotations.auth import Actor
 from annotations.errors import ValidationError
-from annotations.records import Review, Verdict, check_http_url
+from annotations.records import HistoryEntry, Review, Verdict, check_http_url
 from annotations.vocab import parse_switch
 
 # ------------------------------------------------------------------------------ final verdicts
@@ -53,6 +55,59 @@ def final_and_status(
     return FinalVerdict(verdicts.pop(), "consensus", tuple(sorted([r.reviewer for r in active_reviews]))), "reviewed"
 
 
+# ------------------------------------------------------------------------- who sees what
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """What of other people's work one person may see, wherever they look: the review page, a
+    filter, a claim list, an export or a command.
+
+    * ``blind``: blind review is in effect for them, so on each claim they have not reviewed yet
+      (a withdrawn review of theirs counts as reviewed) the others' reviews, the claim's status,
+      its final verdict and the history of those are hidden;
+    * ``own_reviews``: their exports hold only their own reviews (a plain reviewer's do).
+
+    ``viewer_of`` makes one from an actor and the project settings; storage applies it in SQL
+    (``ClaimFilter.viewer``) and a test holds the two together."""
+
+    name: str
+    blind: bool = False
+    own_reviews: bool = False
+
+    def hides(self, reviews: Iterable[Review]) -> bool:
+        """Whether blind review hides the others' work on a claim with these ``reviews`` (all of
+        them, withdrawn ones included) from this viewer."""
+        return self.blind and not any(r.reviewer == self.name for r in reviews)
+
+    def reviews(self, reviews: Sequence[Review]) -> list[Review]:
+        """The reviews of a claim this viewer may export."""
+        return [r for r in reviews if r.reviewer == self.name] if self.own_reviews else list(reviews)
+
+    def history(self, entries: Iterable[HistoryEntry], *, hidden: bool) -> list[HistoryEntry]:
+        """A claim's history as this viewer may see it: when the claim is ``hidden`` from them,
+        without the others' reviews and final verdicts; in an export of their own reviews,
+        without the others' reviews."""
+        if hidden:
+            others_work = ("review", "verdict")
+        elif self.own_reviews:
+            others_work = ("review",)
+        else:
+            return list(entries)
+        return [e for e in entries if e.entity not in others_work or e.actor == self.name]
+
+
+def viewer_of(actor: Actor, settings: Mapping[str, Any]) -> Viewer:
+    """The viewer ``actor`` is under the project ``settings``: blind review is in effect for a
+    plain reviewer when it is on and claims need more than one review (first reviews made without
+    seeing each other keep the agreement figures honest); only adjudicators and admins export
+    other people's reviews."""
+    reviewer = actor.role == "reviewer"
+    blind = (reviewer and bool(settings.get("blind_review"))
+             and int(settings.get("reviews_per_claim", 1)) > 1)
+    return Viewer(actor.name, blind=blind, own_reviews=reviewer)
+
+
 # ------------------------------------------------------------------------------------ settings
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -64,6 +119,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # The reviewing organisation, named as the author of ClaimReview exports.
     "organisation": "",
     "organisation_url": "",
+    # Folders on the server that admins may load files from on the Sources page (absolute paths;
+    # the bundled demo corpus is always allowed). Reviewers upload or paste instead.
+    "server_folders": [],
 }
 MAX_REVIEWS_PER_CLAIM = 10
 # The settings that decide a claim's status and final verdict: an export records them, and an
@@ -106,8 +164,25 @@ def check_setting(key: str, value: Any) -> Any:
         return int(text_)
     if key == "blind_review":
         return parse_switch(key, value)
+    if key == "server_folders":
+        return _check_folders(value)
     if not isinstance(value, str):
         raise ValidationError(f"{key} must be text; got {value!r}")
     if key == "organisation_url" and value.strip():
         return check_http_url(value)
     return value.strip()
+
+
+def _check_folders(value: Any) -> list[str]:
+    """Absolute folder paths, from a list or from text with one per line (or separated by
+    ``os.pathsep``, as in ``PATH``)."""
+    if isinstance(value, str):
+        value = [part for line in value.splitlines() for part in line.split(os.pathsep)]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"server_folders must be a list of folder paths; got {value!r}")
+    folders = list(dict.fromkeys(v.strip() for v in value if v.strip()))
+    relative = [f for f in folders if not os.path.isabs(f)]
+    if relative:
+        raise ValidationError(f"server_folders must be absolute paths (starting with {os.sep}); got "
+                              f"{', '.join(map(repr, relative))}")
+    return folders

@@ -228,3 +228,35 @@ settings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(64), nullable=False),
 )
+
+# Signed-in sessions: the session token lives only in the browser's cookie (signed and expiring);
+# the store keeps its SHA-256, so reading the database gives no one a session, and ending a
+# session (signing out) deletes its row.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("local", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_user_name", "user_name"),
+)
+
+# Failed sign-ins per account name and per client address, so that repeated failures wait.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+)
+
+# Keys the server makes once and keeps, such as the one that signs session cookies.
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

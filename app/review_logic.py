@@ -49,20 +49,6 @@ def own_review(reviews: Sequence[Review], reviewer: str) -> Review | None:
     return next((r for r in reviews if r.reviewer == reviewer), None)
 
 
-def blinded(actor: Actor, reviews: Sequence[Review], settings: Mapping[str, Any]) -> bool:
-    """Whether blind review hides the others' work on a claim from ``actor``: it is on, claims
-    need more than one review, the actor is a plain reviewer and has not reviewed this claim
-    yet. First reviews made without seeing each other keep the agreement figures honest."""
-    return (bool(settings.get("blind_review")) and int(settings.get("reviews_per_claim", 1)) > 1
-            and actor.role == "reviewer" and own_review(reviews, actor.name) is None)
-
-
-def visible_history(entries: Iterable[HistoryEntry], reviewer: str) -> list[HistoryEntry]:
-    """A claim's history as a blinded reviewer may see it: without the others' reviews and the
-    final verdict."""
-    return [e for e in entries if e.entity not in ("review", "verdict") or e.actor == reviewer]
-
-
 def other_reviews(reviews: Sequence[Review], reviewer: str) -> list[Review]:
     """The active reviews of everyone else."""
     return [r for r in reviews if r.reviewer != reviewer and not r.withdrawn]

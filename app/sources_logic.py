@@ -4,13 +4,15 @@ Streamlit here, so tests call these directly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotations.auth import Actor
 from annotations.errors import ValidationError
-from annotations.sources import SUPPORTED_SUFFIXES, human_size
+from annotations.sources import SUPPORTED_SUFFIXES, LoadResult, human_size, load_paths
 from annotations.storage import DeletedDocument, DocumentSummary, Store
+from app.config import DEMO_CORPUS
 from app.views import md_escape, when
 
 if TYPE_CHECKING:  # app.workflow loads the spaCy side; these helpers do not need it
@@ -23,6 +25,20 @@ def intro(max_bytes: int) -> str:
             f"({', '.join(SUPPORTED_SUFFIXES)}). Each file may hold up to **{human_size(max_bytes)}** "
             f"(set `CLAIMCHECK_MAX_BYTES` to change it). Candidate claims are extracted as soon as a text loads; "
             f"a text already stored is not stored twice.")
+
+
+def server_folders(settings: Mapping[str, Any]) -> list[Path]:
+    """The folders on the server that files may be loaded from: the bundled demo corpus, and those
+    of the ``server_folders`` setting."""
+    return [DEMO_CORPUS, *(Path(folder) for folder in settings.get("server_folders") or ())]
+
+
+def load_server_folder(actor: Actor, path: str, settings: Mapping[str, Any], *, max_bytes: int) -> LoadResult:
+    """Load a file or folder on the server for ``actor``: admins only, and only inside
+    ``server_folders`` (symbolic links and ``..`` resolved before the check). Reviewers upload or
+    paste their files instead; the command line reads with the rights of whoever runs it."""
+    actor.require("load_server_files")
+    return load_paths([path.strip()], roots=server_folders(settings), max_bytes=max_bytes, added_by=actor.name)
 
 
 def ingest_messages(outcome: IngestOutcome) -> list[tuple[str, str]]:

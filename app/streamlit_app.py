@@ -16,7 +16,7 @@ if ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from annotations.errors import AnnotatorError  # noqa: E402
-from app import state  # noqa: E402
+from app import session_logic, state, widgets  # noqa: E402
 
 st.set_page_config(page_title="claimcheck", page_icon=":material/fact_check:", layout="wide")
 state.init_session()
@@ -30,6 +30,7 @@ except AnnotatorError as exc:
 
 PAGES = Path(__file__).with_name("app_pages")
 accounts = store.accounts_enabled()
+state.restore_session()  # a reload or a new tab stays signed in
 who = state.actor()
 if who is not None and who.local and accounts:
     state.sign_out()  # sign-in was switched on while this session was in local mode
@@ -49,7 +50,13 @@ with st.sidebar:
                 "(Users page or `python -m app users add`) to turn on sign-in.")
         if who is not None:
             st.caption(f"Reviewing as **{who.name}**")
+            if st.button("Change name", key="shell_change_name"):
+                state.sign_out()
+                st.rerun()
     st.caption(f"Data: `{store.location}`")
+    if st.session_state["cookie_write"] is not None:  # signed in or out in this session
+        widgets.session_cookie(session_logic.COOKIE_NAME, st.session_state["cookie_write"],
+                               state.config().session_lifetime.total_seconds())
 
 if accounts and who is None:
     pages = [st.Page(PAGES / "signin.py", title="Sign in", icon=":material/login:", default=True)]

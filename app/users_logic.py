@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from annotations.auth import Actor
+from annotations.domain import check_setting
 from annotations.errors import ValidationError
 from annotations.records import User, check_http_url
 from annotations.storage import Store
@@ -38,13 +39,15 @@ def user_rows(users: Iterable[User]) -> list[dict[str, Any]]:
 
 
 def add_account(store: Store, actor: Actor, name: str, role: str, password: str, no_password: bool) -> User:
-    """Create an account. A password is required unless ``no_password`` is ticked."""
+    """Create an account. A password is required unless ``no_password`` is ticked: such an account
+    signs in only through single sign-on."""
     if no_password:
         if password:
             raise ValidationError("either type a password or tick 'no password'; got both")
         return store.add_user(actor, name, role, None)
     if not password:
-        raise ValidationError("a password is required (or tick 'no password' for a local account); got none")
+        raise ValidationError("a password is required (or tick 'no password' for an account that signs in "
+                              "through single sign-on); got none")
     return store.add_user(actor, name, role, password)
 
 
@@ -73,6 +76,8 @@ def settings_changes(current: Mapping[str, Any], proposed: Mapping[str, Any]) ->
 def save_settings(store: Store, actor: Actor, proposed: Mapping[str, Any]) -> list[str]:
     """Store the changed settings; returns the keys that changed. A bad link is refused before
     anything is stored, so a form saves all of its settings or none."""
+    if "server_folders" in proposed:  # checked (and made a list) before anything is stored
+        proposed = {**proposed, "server_folders": check_setting("server_folders", proposed["server_folders"])}
     changed = settings_changes(store.settings(), proposed)
     if str(changed.get("organisation_url", "")).strip():
         check_http_url(str(changed["organisation_url"]))

@@ -1,5 +1,5 @@
 """Small widgets shared by the pages: the citations editor, the stale-edit notice, the local-mode
-reviewer-name gate and the claim card.
+reviewer-name gate, the claim card, and the session cookie writer.
 
 They only draw and keep widget state; what they show is built by the plain functions of
 ``app.views``. Every key they create starts with the ``key`` (or prefix) the page passes, so two
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from annotations.auth import Actor
-from annotations.errors import StaleEditError, ValidationError
+from annotations.errors import AnnotatorError, StaleEditError, ValidationError
 from annotations.records import Citation, Claim, Document, Review, Verdict
 from annotations.vocab import CITATION_KIND_LABELS, CITATION_KINDS
 from app import state, views
@@ -155,13 +155,13 @@ def reviewer_gate(prefix: str) -> Actor | None:
     with st.form(f"{prefix}_name_form", border=True, width=520):
         st.markdown("#### Who is working here?")
         st.caption("Local mode: your name is stored with every review and change you save. "
-                   "It is asked once per session.")
+                   "This browser keeps it across reloads until you change it in the sidebar.")
         name = st.text_input("Your name", key=f"{prefix}_name", max_chars=64, placeholder="e.g. Ann Smith")
         submitted = st.form_submit_button("Continue", type="primary", key=f"{prefix}_name_submit")
     if submitted:
         try:
             state.set_local_reviewer(name)
-        except ValidationError as exc:
+        except AnnotatorError as exc:
             st.error(str(exc))
             return None
         st.rerun()
@@ -176,3 +176,25 @@ def claim_card(document: Document, claim: Claim, *, status: str | None = None) -
     score, status, rule id, context lead-in, cue words and parsed quantities."""
     st.markdown(views.claim_meta_markdown(document, claim, status))
     st.html(views.CARD_CSS + views.card_html(document, claim))
+
+
+# ------------------------------------------------------------------------- session cookie
+
+# Sets (or, given an empty value, deletes) the session cookie in the browser. The value arrives as
+# data, never inside the script; it is the signed token of app.session_logic.
+_COOKIE_JS = """
+export default function ({ data }) {
+  if (!data || typeof data.name !== "string" || !/^[A-Za-z0-9_.-]*$/.test(data.value)) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  const age = data.value ? Math.floor(data.max_age) : 0;
+  document.cookie = `${data.name}=${data.value}; Path=/; Max-Age=${age}; SameSite=Strict${secure}`;
+}
+"""
+_cookie_writer = st.components.v2.component("claimcheck_session_cookie", js=_COOKIE_JS)
+
+
+def session_cookie(name: str, value: str, max_age: float) -> None:
+    """Have the browser keep the cookie ``name`` = ``value`` for ``max_age`` seconds, or delete it
+    when ``value`` is empty. Streamlit reads cookies (``st.context.cookies``) but has no call to
+    set one, so a small component sets it from the page. Key: ``shell_session_cookie``."""
+    _cookie_writer(data={"name": name, "value": value, "max_age": max_age}, key="shell_session_cookie", height=0)

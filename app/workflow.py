@@ -10,6 +10,7 @@ from pathlib import Path
 
 from annotations.agreement import AgreementReport, Rating, compute_agreement
 from annotations.auth import Actor
+from annotations.domain import Viewer
 from annotations.errors import IngestError, ValidationError
 from annotations.records import Claim, Document, occurrences
 from annotations.sources import LoadResult, load_paths
@@ -103,6 +104,7 @@ def occurrence_contexts(document: Document, text: str, width: int = 40) -> list[
     return snippets
 
 
-def agreement(store: Store) -> AgreementReport:
-    """Agreement figures over every active review in the store."""
-    return compute_agreement(Rating(*row) for row in store.ratings())
+def agreement(store: Store, viewer: Viewer | None = None) -> AgreementReport:
+    """Agreement figures over every active review in the store; for a ``viewer`` kept blind, over
+    the claims they have reviewed (where they see the others' reviews too)."""
+    return compute_agreement(Rating(*row) for row in store.ratings(viewer))

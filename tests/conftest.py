@@ -75,6 +75,16 @@ def memory_store() -> Iterator[Store]:
 
 
 @pytest.fixture
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its smallest cost, for tests that sign in often; test_auth covers the real one."""
+    from argon2 import PasswordHasher
+
+    from annotations import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
 def ann() -> Actor:
     return local_actor("ann")
 
@@ -244,6 +254,23 @@ def sent_statements() -> Callable[[Store, Callable[[], object]], list[tuple[str,
     """``sent_statements(store, run)``: the SQL statements, with their parameters, that ``run()``
     sends through the store."""
     return _sent_statements
+
+
+def _download(page, button, path: Path) -> Path:
+    from playwright.sync_api import expect
+
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download() as info:
+        button.click()
+    info.value.save_as(path)
+    return path
+
+
+@pytest.fixture
+def download() -> Callable[..., Path]:
+    """``download(page, button, path)``: click a download button, once it shows, and save the file
+    it gives to ``path``."""
+    return _download
 
 
 def _open_nav_page(page, title: str) -> None:

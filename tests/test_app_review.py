@@ -452,3 +452,50 @@ def test_withdrawing_a_review_changed_in_another_tab_is_stale(seeded):
     at.button(key="review_withdraw").click().run()
     at.button(key="review_withdraw_confirm").click().run()
     assert store.review_of(claims["wrinkles"].id, "ann").withdrawn
+
+
+# ----------------------------------------------------------- staying put across reloads (issue 15, item 4)
+
+
+def _reload(cookie: str | None, query: dict | None = None) -> AppTest:
+    """A new browser session, as after a reload: the browser sends its cookie (the shell reads it
+    into session state on the first run; here it is put there) and its URL parameters."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    if cookie is not None:
+        at.session_state["session_cookie"] = cookie
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_local_mode_keeps_the_name_across_reloads_until_it_is_changed(seeded):
+    at = _open("Ann Smith")
+    cookie = at.session_state["cookie_write"]
+    assert cookie and at.session_state["session_cookie"] == cookie  # the browser is told to keep it
+    again = _reload(cookie)
+    assert again.session_state["actor"] == local_actor("Ann Smith")
+    assert "review_name" not in _keys(again)
+    again.button(key="shell_change_name").click().run()
+    assert again.session_state["actor"] is None and again.session_state["cookie_write"] == ""
+    assert "review_name" in _keys(again)
+    assert _reload(cookie).session_state["actor"] is None  # the session ended on the server
+
+
+def test_the_url_holds_the_claim_and_filters_and_a_link_opens_them(seeded):
+    store, _, claims = seeded
+    at = _open()
+    at.multiselect(key="review_filter_types").set_value(["efficacy"]).run()
+    at.button(key="review_next").click().run()
+    assert _shown(at) == claims["ice"].id
+    assert at.query_params == {"claim": claims["ice"].id, "type": "efficacy"}
+    # A reload (the same cookie and URL) or a colleague's link opens the same claim and filters.
+    again = _reload(at.session_state["session_cookie"], dict(at.query_params))
+    assert _shown(again) == claims["ice"].id
+    assert again.multiselect(key="review_filter_types").value == ["efficacy"]
+    colleague = _reload(None, {"claim": claims["zinc"].id, "status": ["unreviewed", "bogus"]})
+    colleague.text_input(key="review_name").input("Bo")
+    colleague.button(key="review_name_submit").click().run()
+    assert _shown(colleague) == claims["zinc"].id
+    assert colleague.multiselect(key="review_filter_statuses").value == ["unreviewed"]

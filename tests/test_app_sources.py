@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from annotations.auth import Actor, local_actor
 from annotations.storage import Store
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
@@ -118,6 +119,7 @@ def test_folder_loads_files_and_names_missing_folder(store, tmp_path):
     folder.mkdir()
     (folder / "tea.txt").write_text(ARTICLE, encoding="utf-8")
     (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    store.set_setting(local_actor("ann"), "server_folders", [str(tmp_path)])
     at = _sources()
     at.text_input(key="sources_folder").input(str(folder)).run()
     at.button(key="sources_folder_load").click().run()
@@ -153,3 +155,35 @@ def test_a_reviewer_is_not_offered_to_delete(store):
     at.session_state["actor"] = Actor("rita", "reviewer")
     at.run()
     assert "sources_delete_doc" not in {w.key for w in at.selectbox}
+def test_folder_outside_the_server_folders_is_refused(store, tmp_path):
+    """Issue 15, item 2: server paths load only from the configured folders, symlinks and ``..``
+    resolved first."""
+    allowed, secret = tmp_path / "allowed", tmp_path / "secret"
+    allowed.mkdir()
+    secret.mkdir()
+    (secret / "private.txt").write_text(SECOND, encoding="utf-8")
+    (allowed / "shortcut").symlink_to(secret)
+    store.set_setting(local_actor("ann"), "server_folders", [str(allowed)])
+    at = _sources()
+    assert str(allowed) in " ".join(c.value for c in at.main.caption)
+    for path in (secret, allowed / ".." / "secret", allowed / "shortcut", Path(__file__).parents[1] / "docs"):
+        at.text_input(key="sources_folder").input(str(path)).run()
+        at.button(key="sources_folder_load").click().run()
+        assert any("is outside the folders the server allows loading from" in e for e in _plain(at.main.error)), path
+    assert store.list_documents() == []
+
+
+def test_a_reviewer_has_no_server_folder_to_load_from(store, tmp_path):
+    """Uploads and paste stay open to reviewers; a folder on the server is for admins."""
+    store.add_user(local_actor("seed"), "ada", "admin", "ada's password")
+    store.add_user(Actor("ada", "admin"), "rita", "reviewer", "rita's password")
+    store.set_setting(Actor("ada", "admin"), "server_folders", [str(tmp_path)])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = Actor("rita", "reviewer")
+    at.run()
+    at.switch_page("app_pages/sources.py").run()
+    assert [t.label for t in at.tabs] == ["Paste text", "Upload files"]
+    with pytest.raises(KeyError):
+        at.text_input(key="sources_folder")
+    _paste(at, ARTICLE, "Rita's paste")
+    assert [d.name for d in store.list_documents()] == ["Rita's paste"]

@@ -82,6 +82,13 @@ def open_page(app_store) -> Callable[..., AppTest]:
     return _open
 
 
+def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill in and submit the Sign-in page's form."""
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    return at.button(key="signin_submit").click().run()
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
     """The texts of the main area's elements of one kind (the sidebar is left out)."""
     return [element.value for element in getattr(at.main, kind)]
@@ -112,15 +119,11 @@ def test_signin_is_the_only_page_once_accounts_exist(app_store, open_page):
 
 def test_signin_success_and_failure(app_store, open_page):
     app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
-    at = open_page(None)
-    at.text_input(key="signin_name").input("ada")
-    at.text_input(key="signin_password").input("wrong horse")
-    at.button(key="signin_submit").click().run()
+    at = sign_in_form(open_page(None), "ada", "wrong horse")
     assert texts(at, "error") == ["wrong name or password, or the account is disabled"]
     assert at.session_state["actor"] is None
 
-    at.text_input(key="signin_password").input("correct horse")
-    at.button(key="signin_submit").click().run()
+    sign_in_form(at, "ada", "correct horse")
     assert not at.exception
     assert at.session_state["actor"] == Actor("ada", "admin")
     assert [t.value for t in at.title] != ["Sign in"]  # the sign-in page is gone; the review page opens
@@ -129,12 +132,54 @@ def test_signin_success_and_failure(app_store, open_page):
     assert "Signed in as ada (admin)." in texts(at, "success")
 
 
-def test_signin_without_password_for_an_account_without_one(app_store, open_page):
-    seed_team(app_store)
+def test_an_account_without_a_password_is_refused_without_single_sign_on(app_store, open_page):
+    seed_team(app_store)  # rita has no password
+    at = sign_in_form(open_page(None), "rita", "")
+    assert at.session_state["actor"] is None
+    assert texts(at, "error") == [
+        "the account rita has no password, so it signs in only through single sign-on, when the app has it set "
+        "up. To sign in with a password, an admin sets one on the Users & settings page or with: "
+        "python -m app users set rita --password --as ADMIN"]
+    sign_in_form(at, "rita", "anything at all")
+    assert at.session_state["actor"] is None
+
+
+def _new_tab(cookie: str | None) -> AppTest:
+    """Another browser session (a reload, a new tab) that sends ``cookie``; the shell reads the
+    browser's cookie into session state on its first run, and here it is put there."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state["session_cookie"] = cookie
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_signing_in_lasts_across_reloads_until_signing_out_ends_it_everywhere(app_store, open_page):
+    """Issue 15, item 4: a signed, expiring cookie for the browser, a session on the server."""
+    app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
+    at = sign_in_form(open_page(None), "ada", "correct horse")
+    cookie = at.session_state["cookie_write"]
+    assert cookie and at.session_state["session_cookie"] == cookie and "correct horse" not in cookie
+    tab = _new_tab(cookie)
+    assert tab.session_state["actor"] == Actor("ada", "admin") and tab.title[0].value == "Review claims"
+    assert _new_tab(cookie[:-2] + "xx").title[0].value == "Sign in"  # a changed cookie signs nobody in
+
+    at.button(key="shell_sign_out").click().run()
+    assert at.title[0].value == "Sign in" and at.session_state["cookie_write"] == ""
+    tab.run()  # the other tab's next run finds its session ended
+    assert tab.session_state["actor"] is None and tab.title[0].value == "Sign in"
+    assert _new_tab(cookie).title[0].value == "Sign in"
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(app_store, open_page):
+    app_store.add_user(local_actor("seed"), "ada", "admin", "correct horse")
     at = open_page(None)
-    at.text_input(key="signin_name").input("rita")
-    at.button(key="signin_submit").click().run()
-    assert at.session_state["actor"] == Actor("rita", "reviewer")
+    for _ in range(5):
+        sign_in_form(at, "ada", "wrong horse")
+        assert texts(at, "error") == ["wrong name or password, or the account is disabled"]
+    sign_in_form(at, "ada", "correct horse")
+    assert texts(at, "error")[0].startswith("too many failed sign-ins for this account: try again in")
+    assert at.session_state["actor"] is None
 
 
 # ------------------------------------------------------------------------ users & settings
@@ -193,7 +238,7 @@ def test_admin_manages_accounts_and_settings(app_store, open_page):
     at.text_input(key="users_organisation_url").input("https://desk.example.org")
     at.button(key="users_settings_submit").click().run()
     assert app_store.settings() == {"reviews_per_claim": 3, "blind_review": True, "organisation": "Health Desk",
-                                "organisation_url": "https://desk.example.org"}
+                                "organisation_url": "https://desk.example.org", "server_folders": []}
 
     at.checkbox(key="users_blind_review").uncheck()
     at.button(key="users_settings_submit").click().run()
@@ -417,6 +462,33 @@ def test_adjudicators_see_the_reviews_and_blind_review_can_be_turned_off(app_sto
     assert "by **rita**" in " ".join(texts(_review_page(open_page, JUDY, claim_id), "markdown"))
     app_store.set_setting(ADA, "blind_review", False)
     assert "by **rita**" in " ".join(texts(_review_page(open_page, RAJ, claim_id), "markdown"))
+
+
+def test_a_blind_reviewers_status_filter_and_export_hold_nothing_of_the_others(app_store, open_page):
+    """Issue 15, item 1: the status filter that lists disputed claims, and the Export page, follow
+    the review page's rule."""
+    claim_id = _blind_setup(app_store)
+    app_store.save_review(ADA, claim_id, "risky", "ada's reasons")  # rita and ada disagree
+    at = open_page("review", RAJ)
+    at.multiselect(key="review_filter_statuses").set_value(["disputed"]).run()
+    assert "No claim matches these filters." in texts(at, "info")
+    assert "Ice baths" not in " ".join(texts(at, "markdown"))
+    judy = open_page("review", JUDY)
+    judy.multiselect(key="review_filter_statuses").set_value(["disputed"]).run()
+    assert judy.session_state["review_claim_id"] == claim_id
+
+    at = open_page("export", RAJ)
+    assert at.multiselect(key="export_reviewers").options == ["raj"]
+    assert "Your exports hold your own reviews" in texts(at, "info")[0]
+    at.checkbox(key="export_include_unreviewed").check()
+    at.button(key="export_build").click().run()
+    data = at.session_state["export_result"][1].data.decode("utf-8")
+    assert data == "" and texts(at, "success") == ["0 claim(s) with 0 review(s) from 0 document(s)."]
+    app_store.save_review(RAJ, claim_id, "unsupported", "raj's reasons")
+    at.button(key="export_build").click().run()
+    [row] = [json.loads(line) for line in at.session_state["export_result"][1].data.decode("utf-8").splitlines()]
+    assert (row["id"], [r["rationale"] for r in row["reviews"]]) == (claim_id, ["raj's reasons"])
+    assert not any(e["actor"] in ("rita", "ada") for e in row["history"] if e["entity"] == "review")
 
 
 # --------------------------------------------------------------------------- single sign-on

@@ -42,6 +42,7 @@ MATRIX = [
     ("withdraw_any", False, False, True),
     ("withdraw_any_claim", False, False, True),
     ("delete_document", False, False, True),
+    ("load_server_files", False, False, True),
 ]
 
 
@@ -58,6 +59,8 @@ def test_the_matrix_covers_every_permission() -> None:
     ("reviewer", "adjudicate", "rita \\(reviewer\\) may not record final verdicts; that needs the role adjudicator or admin"),
     ("reviewer", "manage", "rita \\(reviewer\\) may not manage accounts and settings; that needs the role admin"),
     ("adjudicator", "withdraw_any", "rita \\(adjudicator\\) may not withdraw another reviewer's review; that needs the role admin"),
+    ("reviewer", "load_server_files", "rita \\(reviewer\\) may not load files from folders on the server \\(upload or "
+                                      "paste them instead\\); that needs the role admin"),
 ])
 def test_require_names_the_action_and_the_role_it_needs(role: str, action: str, message: str) -> None:
     with pytest.raises(PermissionDeniedError, match=message):

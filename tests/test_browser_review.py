@@ -1,5 +1,6 @@
 """The main flow in a real browser (Debian Chromium through Playwright): load a pasted article,
-review a claim with a citation, see the review after a reload and after a restart, export it."""
+review a claim with a citation, see the review after a reload and after a restart (the reviewer's
+name kept by the browser), export it."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ TIMEOUT = 60_000  # ms: the first load starts the spaCy pipeline
 
 
 def _sign_in(page, name: str = "Ann") -> None:
-    """Local mode asks the reviewer's name once per browser session."""
+    """Local mode asks the reviewer's name once; the browser keeps it."""
     from playwright.sync_api import expect
 
     name_box = page.locator(".st-key-review_name input")
@@ -33,9 +34,19 @@ def _sign_in(page, name: str = "Ann") -> None:
     expect(page.locator("mark.claim").first).to_be_visible(timeout=TIMEOUT)
 
 
+def _still_named(page, name: str = "Ann") -> None:
+    """Local mode keeps the reviewer's name across reloads: no name is asked."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Reviewing as {name}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("mark.claim").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".st-key-review_name")).to_have_count(0)
+
+
 def _show_reviewed_claim(page, claim_text: str) -> None:
-    """A new session opens on the next claim waiting; the reviewed claim (the highest score) is
-    the one before it, shown with the saved review in the form."""
+    """The page shows the claim after the reviewed one (the next claim waiting, which a new session
+    opens on, or the address holds); the reviewed claim (the highest score) is the one before it,
+    shown with the saved review in the form."""
     from playwright.sync_api import expect
 
     mark = page.locator("mark.claim").first
@@ -49,7 +60,7 @@ def _show_reviewed_claim(page, claim_text: str) -> None:
     expect(page.locator("[class*='st-key-review_cite_identifier_'] input").first).to_have_value(DOI)
 
 
-def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path, open_nav_page):
+def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory, tmp_path, open_nav_page, download):
     from playwright.sync_api import expect
 
     app = app_factory()
@@ -77,12 +88,16 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     identifier.fill(DOI)
     identifier.press("Enter")
     expect(page.get_by_text(f"Links to https://doi.org/{DOI}")).to_be_visible(timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"[?&]claim="), timeout=TIMEOUT)
+    reviewed_url = page.url  # ?claim=<the claim reviewed>
     page.locator(".st-key-review_save button").click()
     expect(page.get_by_text("Saved your review")).to_be_visible(timeout=TIMEOUT)
+    expect(page).not_to_have_url(reviewed_url, timeout=TIMEOUT)  # the address follows to the next claim
 
-    # A reload starts a new session: the name is asked again, the review is still there.
+    # A reload keeps the name (a cookie, and a session on the server) and the claim shown; the
+    # review is still there.
     page.reload()
-    _sign_in(page)
+    _still_named(page)
     _show_reviewed_claim(page, claim_text)
 
     # Restart the app on the same database; the first server must really be gone.
@@ -91,7 +106,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
         urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=5)
     app = app_factory(app.db_url)
     page.goto(app.url)
-    _sign_in(page)
+    _still_named(page)  # the session is kept in the database, so it outlives the server
     _show_reviewed_claim(page, claim_text)
 
     # Export JSONL from the Export page and find the review in it.
@@ -99,12 +114,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.locator(".st-key-export_format").click()
     page.get_by_role("option", name=re.compile(r"^jsonl")).click()
     page.locator(".st-key-export_build button").click()
-    download_button = page.locator(".st-key-export_download button")
-    expect(download_button).to_be_visible(timeout=TIMEOUT)
-    with page.expect_download() as download_info:
-        download_button.click()
-    path = tmp_path / "export.jsonl"
-    download_info.value.save_as(path)
+    path = download(page, page.locator(".st-key-export_download button"), tmp_path / "export.jsonl")
     header, *records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert "settings" in header["header"]
     [record] = [r for r in records if r["claim"]["text"] == claim_text]
@@ -117,10 +127,7 @@ def test_review_survives_reload_and_restart_and_is_exported(browser, app_factory
     page.get_by_role("option", name=re.compile(r"^csv")).click()
     page.locator(".st-key-export_build button").click()
     expect(page.locator(".st-key-export_download button")).to_contain_text("csv", timeout=TIMEOUT)
-    with page.expect_download() as download_info:
-        page.locator(".st-key-export_download button").click()
-    path = tmp_path / "export.csv"
-    download_info.value.save_as(path)
+    path = download(page, page.locator(".st-key-export_download button"), tmp_path / "export.csv")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         [row] = [r for r in csv.DictReader(handle) if r["text"] == claim_text]
     assert (row["reviewers"], row["review_verdicts"]) == ("Ann", "Ann: unsupported")

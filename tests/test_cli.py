@@ -43,6 +43,11 @@ def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def exported_claims(path: Path) -> list[dict]:
+    """The claim records of a JSONL export, after its header line."""
+    return [row for row in jsonl(path.read_text(encoding="utf-8")) if "header" not in row]
+
+
 @pytest.fixture
 def db(tmp_path, monkeypatch) -> str:
     """A fresh SQLite URL for --db; $CLAIMCHECK_DB points elsewhere, so a missed --db shows."""
@@ -412,9 +417,19 @@ def test_review_in_accounts_mode_needs_the_account_password(capsys, monkeypatch,
     stdin(monkeypatch, "rita's password\n")
     code, out, _ = run(capsys, *argv[:-2], "--rationale", "revised", "--db", team)
     assert code == 0 and json.loads(out)["version"] == 2
-    # raj has no password: no password is asked
-    code, out, _ = run(capsys, "review", claim_ids[0], "--verdict", "risky", "--reviewer", "raj", "--db", team)
-    assert code == 0
+    # raj has no password: he signs in only through single sign-on, which the CLI has not
+    raj = ["review", claim_ids[0], "--verdict", "risky", "--reviewer", "raj", "--db", team]
+    code, out, err = run(capsys, *raj)
+    assert (code, out) == (1, "")
+    assert err == ("refused: the account raj has no password, so it signs in only through single sign-on, when "
+                   "the app has it set up. To sign in with a password, an admin sets one on the Users & settings "
+                   "page or with: python -m app users set raj --password --as ADMIN\n")
+    # ... so an admin does as the message says
+    monkeypatch.setenv(cli.PASSWORD_ENV, "ada's password")
+    stdin(monkeypatch, "raj's password\n")
+    assert run(capsys, "users", "set", "raj", "--password", "--as", "ada", "--db", team)[0] == 0
+    monkeypatch.setenv(cli.PASSWORD_ENV, "raj's password")
+    assert run(capsys, *raj)[0] == 0
     with Store.open(team) as store:
         assert store.claim_detail(claim_ids[0]).status == "disputed"
 
@@ -425,9 +440,9 @@ def test_withdraw_in_accounts_mode_acts_as_the_account(capsys, monkeypatch, clai
     monkeypatch.setenv(cli.PASSWORD_ENV, "not rita's password")
     code, out, err = run(capsys, "withdraw", claim_ids[0], "--reviewer", "rita", "--db", team)
     assert (code, out, err) == (1, "", "refused: wrong name or password, or the account is disabled\n")
-    # raj has no password, and no review of his own to withdraw: rita's is not his
+    # raj has no password, so he cannot act here at all
     code, _, err = run(capsys, "withdraw", claim_ids[0], "--reviewer", "raj", "--db", team)
-    assert (code, err) == (1, f"error: raj has no review of claim {claim_ids[0]} to withdraw\n")
+    assert code == 1 and err.startswith("refused: the account raj has no password")
     with Store.open(team) as store:
         assert not store.review_of(claim_ids[0], "rita").withdrawn
     monkeypatch.delenv(cli.PASSWORD_ENV)
@@ -437,6 +452,39 @@ def test_withdraw_in_accounts_mode_acts_as_the_account(capsys, monkeypatch, clai
     with Store.open(team) as store:
         assert store.review_of(claim_ids[0], "rita").withdrawn
         assert store.history(entity_id=json.loads(out)["review_id"])[-1].actor == "rita"
+
+
+def test_export_claims_and_agreement_follow_blind_review(capsys, monkeypatch, claim_ids, team, tmp_path):
+    """Once accounts exist, commands that show other people's reviews or claim statuses act as a
+    named account and show what the app would show it."""
+    with Store.open(team) as store:
+        store.save_review(Actor("ada", "admin"), claim_ids[0], "supported", "ada on 0")
+        store.save_review(Actor("raj", "reviewer"), claim_ids[0], "risky", "raj on 0")  # disputed
+        store.save_review(Actor("rita", "reviewer"), claim_ids[1], "supported", "rita on 1")
+        store.save_review(Actor("raj", "reviewer"), claim_ids[1], "supported", "raj on 1")
+    out = tmp_path / "export.jsonl"
+    export = ["export", "--format", "jsonl", "--out", str(out), "--all-claims", "--db", team]
+    for argv in (export, ["claims", "--status", "disputed", "--db", team], ["agreement", "--db", team]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and err.startswith("error: this store has accounts, so name yours with --as NAME"), argv
+
+    monkeypatch.setenv(cli.PASSWORD_ENV, "rita's password")
+    assert run(capsys, *export, "--as", "rita")[0] == 0
+    [row] = exported_claims(out)  # claim 0 is hidden from rita until she reviews it
+    assert (row["id"], row["status"], [r["rationale"] for r in row["reviews"]]) == (
+        claim_ids[1], "reviewed", ["rita on 1"])
+    assert run(capsys, "claims", "--status", "disputed", "--as", "rita", "--db", team)[:2] == (0, "")
+    assert json.loads(run(capsys, "agreement", "--json", "--as", "rita", "--db", team)[1])["n_claims"] == 1
+    code, _, err = run(capsys, *export, "--as", "rita", "--reviewer", "raj")
+    assert (code, err) == (1, "refused: rita exports only their own reviews; the reviewer filter names raj. "
+                              "An adjudicator or admin exports other people's reviews\n")
+
+    monkeypatch.setenv(cli.PASSWORD_ENV, "ada's password")
+    assert run(capsys, *export, "--as", "ada")[0] == 0
+    rows = {row["id"]: row for row in exported_claims(out)}
+    assert sorted(r["rationale"] for r in rows[claim_ids[0]]["reviews"]) == ["ada on 0", "raj on 0"]
+    assert [row["id"] for row in jsonl(run(capsys, "claims", "--status", "disputed", "--as", "ada",
+                                           "--db", team)[1])] == [claim_ids[0]]
 
 
 # ---------------------------------------------------------------------- settings, agreement, db
@@ -498,13 +546,14 @@ def test_db_on_a_database_not_yet_migrated(capsys, tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["claims"], ["agreement"], ["users", "list"], ["settings", "show"], ["db"]],
+    [["claims"], ["agreement", "--as", "ada"], ["users", "list"], ["settings", "show"], ["db"]],
     ids=" ".join,
 )
-def test_db_option_on_store_commands(capsys, tmp_path, db, claim_ids, argv):
+def test_db_option_on_store_commands(capsys, tmp_path, db, claim_ids, argv, monkeypatch):
     """Every store command reads the store named by --db, not $CLAIMCHECK_DB."""
+    monkeypatch.setenv("CLAIMCHECK_PASSWORD", "ada's password")
     with Store.open(db) as store:
-        store.add_user(Actor("seed", "admin", local=True), "ada", "admin", None)
+        store.add_user(Actor("seed", "admin", local=True), "ada", "admin", "ada's password")
         store.set_setting(Actor("ada", "admin"), "organisation", "Desk of --db")
         store.save_review(Actor("ada", "admin"), claim_ids[0], "risky")
     code, with_db, _ = run(capsys, *argv, "--db", db)

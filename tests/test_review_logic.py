@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from annotations.auth import Actor
 from annotations.errors import NotFoundError, StaleEditError, ValidationError
 from annotations.records import Citation, Cues, Document, HistoryEntry, Quantity, Review, claim_from_span
 from annotations.storage import ClaimFilter
@@ -352,32 +351,3 @@ def test_history_rows_when_column():
                          before={"start": 1}, after={"start": 2}, at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
     assert logic.history_rows([entry]) == [
         {"when": "2026-01-02 03:04 UTC", "who": "bo", "action": "claim update", "change": "start: 1 → 2"}]
-
-
-# --------------------------------------------------------------------------- blind review
-
-
-@pytest.mark.parametrize(
-    ("role", "reviews_per_claim", "blind_review", "has_own", "blinded"),
-    [
-        ("reviewer", 2, True, False, True),
-        ("reviewer", 2, True, True, False),  # seen once their own review is saved
-        ("reviewer", 1, True, False, False),  # nobody else reviews the claim anyway
-        ("reviewer", 2, False, False, False),  # the admin turned it off
-        ("adjudicator", 2, True, False, False),  # they settle disagreements: they see them
-        ("admin", 3, True, False, False),
-    ],
-)
-def test_blind_review(role, reviews_per_claim, blind_review, has_own, blinded):
-    reviews = [Review(claim_id="c", reviewer="bob", verdict="supported")]
-    if has_own:
-        reviews.append(Review(claim_id="c", reviewer="ann", verdict="risky", withdrawn=True))
-    settings = {"reviews_per_claim": reviews_per_claim, "blind_review": blind_review}
-    assert logic.blinded(Actor("ann", role), reviews, settings) is blinded
-
-
-def test_visible_history_keeps_claim_changes_and_own_reviews():
-    at = datetime(2026, 5, 1, tzinfo=UTC)
-    entries = [HistoryEntry(entity=entity, entity_id="x", action="create", actor=actor, at=at)
-               for entity, actor in (("claim", "bob"), ("review", "bob"), ("review", "ann"), ("verdict", "judy"))]
-    assert [(e.entity, e.actor) for e in logic.visible_history(entries, "ann")] == [("claim", "bob"), ("review", "ann")]

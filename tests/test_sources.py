@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.errors import IngestError, ValidationError
+from annotations.errors import IngestError, PermissionDeniedError, ValidationError
 from annotations.sources import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
@@ -161,6 +161,49 @@ def test_missing_path_and_folder_are_refused(tmp_path: Path) -> None:
         load_path(tmp_path / "nowhere.txt")
     with pytest.raises(IngestError, match=r"is a folder, not a file"):
         load_path(tmp_path)
+
+
+# ------------------------------------------------------------------ confined to folders
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> tuple[Path, Path]:
+    """An allowed folder holding one article, a file that links out of it and a folder that
+    links out of it; and a folder outside it holding a private note."""
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    (allowed / "tea.txt").write_text("Green tea burns fat.\n", encoding="utf-8")
+    (outside / "private.txt").write_text("A private note on the server.\n", encoding="utf-8")
+    (allowed / "linked.txt").symlink_to(outside / "private.txt")
+    (allowed / "linked-folder").symlink_to(outside)
+    return allowed, outside
+
+
+@pytest.mark.parametrize("path", ["outside", "allowed/../outside", "allowed/linked-folder", "allowed/linked.txt",
+                                  "outside/private.txt", "/"])
+def test_a_path_outside_the_allowed_folders_is_refused(server: tuple[Path, Path], path: str) -> None:
+    allowed, _ = server
+    with pytest.raises(PermissionDeniedError, match=f"^{re.escape(path if path == '/' else str(allowed.parent / path))} "
+                                                    "is outside the folders the server allows loading from"):
+        load_paths([path if path == "/" else allowed.parent / path], roots=[allowed])
+
+
+def test_a_folder_loads_what_lies_inside_and_refuses_links_out(server: tuple[Path, Path]) -> None:
+    allowed, _ = server
+    loaded = load_paths([allowed / "sub" / ".."], roots=[allowed])
+    assert [d.name for d in loaded.documents] == ["tea"]
+    assert sorted(str(e) for e in loaded.refused) == [
+        f"{allowed / 'linked.txt'}: links outside the folders the server allows loading from"]
+    assert "A private note" not in "".join(d.text for d in loaded.documents)
+
+
+def test_a_symlinked_allowed_folder_is_resolved_too(server: tuple[Path, Path], tmp_path: Path) -> None:
+    allowed, _ = server
+    (tmp_path / "alias").symlink_to(allowed)
+    assert [d.name for d in load_paths([allowed / "tea.txt"], roots=[tmp_path / "alias"]).documents] == ["tea"]
+    with pytest.raises(PermissionDeniedError, match="none"):
+        load_paths([allowed], roots=[])
 
 
 # -------------------------------------------------------------------------- encodings

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from annotations.errors import IngestError
+from annotations.auth import Actor
+from annotations.domain import DEFAULT_SETTINGS
+from annotations.errors import IngestError, PermissionDeniedError
 from annotations.records import Document
 from annotations.sources import human_size
 from annotations.storage import DocumentSummary
 from app import sources_logic as logic
+from app.config import DEMO_CORPUS
 from app.workflow import IngestOutcome
 
 
@@ -70,3 +73,25 @@ def test_a_deletion_needs_the_documents_exact_name(memory_store):
     assert memory_store.list_documents() == []
     assert logic.deleted_message(deleted) == ("Deleted **Green tea** with 0 claim(s), 0 review(s) and 0 final "
                                               "verdict(s). The history keeps a copy.")
+# ------------------------------------------------------------------------- server folders
+
+
+def test_only_admins_load_from_server_folders(tmp_path):
+    (tmp_path / "tea.txt").write_text("Green tea burns fat.\n", encoding="utf-8")
+    settings = {"server_folders": [str(tmp_path)]}
+    with pytest.raises(PermissionDeniedError, match=r"rita \(reviewer\) may not load files from folders on the "
+                                                    r"server \(upload or paste them instead\)"):
+        logic.load_server_folder(Actor("rita", "reviewer"), str(tmp_path), settings, max_bytes=1000)
+    loaded = logic.load_server_folder(Actor("ada", "admin"), f" {tmp_path} ", settings, max_bytes=1000)
+    assert [(d.name, d.added_by) for d in loaded.documents] == [("tea", "ada")]
+
+
+def test_server_folders_hold_only_the_demo_corpus_by_default(tmp_path):
+    (tmp_path / "tea.txt").write_text("Green tea burns fat.\n", encoding="utf-8")
+    ada = Actor("ada", "admin")
+    assert logic.server_folders(DEFAULT_SETTINGS) == [DEMO_CORPUS]
+    with pytest.raises(PermissionDeniedError, match="is outside the folders the server allows loading from"):
+        logic.load_server_folder(ada, str(tmp_path), DEFAULT_SETTINGS, max_bytes=1000)
+    with pytest.raises(PermissionDeniedError, match="is outside the folders"):
+        logic.load_server_folder(ada, str(DEMO_CORPUS / ".." / ".." / "docs"), DEFAULT_SETTINGS, max_bytes=10**6)
+    assert logic.load_server_folder(ada, str(DEMO_CORPUS), DEFAULT_SETTINGS, max_bytes=10**6).documents

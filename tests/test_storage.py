@@ -5,6 +5,7 @@ Every test runs on SQLite (a file in tmp_path) and, with TEST_DATABASE_URL set, 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -432,14 +433,16 @@ def test_a_record_rebuilt_from_a_row_needs_every_field() -> None:
 
 def test_settings_have_defaults_and_log_changes(store: Store, ann: Actor) -> None:
     assert store.settings() == {"reviews_per_claim": 1, "blind_review": True, "organisation": "",
-                                "organisation_url": ""}
+                                "organisation_url": "", "server_folders": []}
     store.set_setting(ann, "reviews_per_claim", "2")
     store.set_setting(ann, "organisation", "  Health Desk ")
     store.set_setting(ann, "organisation_url", "https://desk.example.org")
     store.set_setting(ann, "reviews_per_claim", 3)
     store.set_setting(ann, "blind_review", "off")  # as the command line passes it
+    store.set_setting(ann, "server_folders", f"/data/articles{os.pathsep}/srv/feeds")  # likewise, as in PATH
     assert store.settings() == {"reviews_per_claim": 3, "blind_review": False, "organisation": "Health Desk",
-                                "organisation_url": "https://desk.example.org"}
+                                "organisation_url": "https://desk.example.org",
+                                "server_folders": ["/data/articles", "/srv/feeds"]}
     assert store.reviews_per_claim() == 3
     log = store.history(entity_id="reviews_per_claim")
     assert [(e.actor, e.before, e.after) for e in log] == [

@@ -8,9 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
 
-from annotations import auth
 from annotations.auth import Actor, local_actor
 from annotations.errors import NotFoundError, PermissionDeniedError, ValidationError
 from annotations.storage import Store
@@ -19,12 +17,7 @@ if TYPE_CHECKING:
     from conftest import StoredArticle
 
 PASSWORD = "long enough secret"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with its smallest cost: these tests sign in often; test_auth covers the real one."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # these tests sign in often
 
 
 @pytest.fixture
@@ -57,6 +50,17 @@ def test_sign_in(team: Store) -> None:
 def test_a_failed_sign_in_says_the_same_for_every_cause(team: Store, name: str, password: str | None) -> None:
     with pytest.raises(PermissionDeniedError, match="^wrong name or password, or the account is disabled$"):
         team.authenticate(name, password)
+
+
+@pytest.mark.parametrize("password", [None, "", "any password at all"])
+def test_an_account_without_a_password_never_signs_in_with_one(team: Store, password: str | None) -> None:
+    """It signs in only through single sign-on; the refusal says how to give it a password."""
+    team.add_user(team.authenticate("boss", PASSWORD), "sso", "reviewer", None)
+    with pytest.raises(PermissionDeniedError, match="^the account sso has no password, so it signs in only through "
+                                                    "single sign-on.* python -m app users set sso --password"):
+        team.authenticate("sso", password)
+    team.update_user(team.authenticate("boss", PASSWORD), "sso", password=PASSWORD)
+    assert team.authenticate("sso", PASSWORD) == Actor("sso", "reviewer")
 
 
 def test_a_disabled_account_cannot_sign_in(team: Store) -> None:

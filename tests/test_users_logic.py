@@ -10,6 +10,7 @@ from team_seed import ADMIN, RITA
 from annotations.auth import Actor
 from annotations.errors import PermissionDeniedError, ValidationError
 from app import users_logic as logic
+from app.signin_logic import actor_from_identity
 
 
 def test_mode_note_names_local_mode_and_admin_rule(ann):
@@ -44,9 +45,11 @@ def test_add_account_password_rules(memory_store, ann, password, no_password, me
     assert memory_store.list_users() == []
 
 
-def test_account_without_password_signs_in_without_one(memory_store, ann):
+def test_account_without_password_signs_in_only_through_single_sign_on(memory_store, ann):
     logic.add_account(memory_store, ann, "ada", "admin", "", no_password=True)
-    assert memory_store.authenticate("ada", None).role == "admin"
+    with pytest.raises(PermissionDeniedError, match="the account ada has no password"):
+        memory_store.authenticate("ada", None)
+    assert actor_from_identity(memory_store, {"email": "ada", "email_verified": True}) == Actor("ada", "admin")
 
 
 def test_user_rows_hide_password_hashes(memory_store, ann):
@@ -96,7 +99,7 @@ def test_save_settings_stores_only_what_changed(memory_store, ann):
         "reviews_per_claim": 2, "organisation": " Health Desk ", "organisation_url": ""})
     assert sorted(changed) == ["organisation", "reviews_per_claim"]
     assert memory_store.settings() == {"reviews_per_claim": 2, "blind_review": True, "organisation": "Health Desk",
-                                       "organisation_url": ""}
+                                       "organisation_url": "", "server_folders": []}
     assert logic.save_settings(memory_store, ann, {"reviews_per_claim": 2, "organisation": "Health Desk"}) == []
 
 
@@ -105,6 +108,7 @@ def test_save_settings_stores_only_what_changed(memory_store, ann):
     [
         ("organisation_url", "javascript:alert(1)", "only http and https links are accepted"),
         ("reviews_per_claim", 0, "reviews_per_claim must be a whole number from 1 to 10; got 0"),
+        ("server_folders", "/data/articles\narticles", "server_folders must be absolute paths .*got 'articles'"),
     ],
 )
 def test_save_settings_refuses_bad_values(memory_store, ann, key, value, message):
@@ -116,3 +120,10 @@ def test_save_settings_refuses_bad_values(memory_store, ann, key, value, message
 def test_reviewer_cannot_change_settings(memory_store):
     with pytest.raises(PermissionDeniedError, match="may not manage accounts and settings"):
         logic.save_settings(memory_store, RITA, {"reviews_per_claim": 2})
+
+
+def test_server_folders_are_saved_one_per_line(memory_store, ann):
+    assert logic.save_settings(memory_store, ann, {"server_folders": " /data/articles \n\n/srv/feeds\n"}) == [
+        "server_folders"]
+    assert memory_store.settings()["server_folders"] == ["/data/articles", "/srv/feeds"]
+    assert logic.save_settings(memory_store, ann, {"server_folders": "/data/articles\n/srv/feeds"}) == []

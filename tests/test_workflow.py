@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,7 @@ def test_config_defaults():
     assert cfg.db_url == default_sqlite_url(config.DEFAULT_DB_PATH)
     assert cfg.db_url.endswith("/data/claimcheck.db")
     assert (cfg.max_bytes, cfg.model, cfg.demo) == (DEFAULT_MAX_BYTES, None, True)
+    assert cfg.session_lifetime == timedelta(days=7)
 
 
 def test_config_from_the_environment_and_flags(tmp_path):
@@ -148,6 +150,7 @@ def test_config_from_the_environment_and_flags(tmp_path):
     cfg = config.load_config(env)
     assert (cfg.db_url, cfg.max_bytes, cfg.model, cfg.demo) == ("sqlite:///from-env.db", 1000, "en_core_web_sm", False)
     assert config.load_config(env, db="sqlite:///flag.db").db_url == "sqlite:///flag.db"
+    assert config.load_config({"CLAIMCHECK_SESSION_DAYS": "0.5"}).session_lifetime == timedelta(hours=12)
 
 
 @pytest.mark.parametrize(("value", "demo"), [("1", True), ("yes", True), ("ON", True), ("0", False),
@@ -162,6 +165,8 @@ def test_demo_flag_values(value, demo):
         ({"CLAIMCHECK_DEMO": "maybe"}, r"CLAIMCHECK_DEMO must be on or off \(true/false, yes/no, 1/0\); got 'maybe'"),
         ({"CLAIMCHECK_MAX_BYTES": "10MB"}, "CLAIMCHECK_MAX_BYTES must be a positive whole number of bytes"),
         ({"CLAIMCHECK_MAX_BYTES": "-5"}, "CLAIMCHECK_MAX_BYTES must be a positive whole number of bytes"),
+        ({"CLAIMCHECK_SESSION_DAYS": "a week"}, "CLAIMCHECK_SESSION_DAYS must be a number of days .*got 'a week'"),
+        ({"CLAIMCHECK_SESSION_DAYS": "0"}, "CLAIMCHECK_SESSION_DAYS must be a number of days"),
     ],
 )
 def test_config_refuses_bad_values(env, message):

@@ -18,6 +18,7 @@ Roles are checked inside each write's transaction against the stored account (se
 
 * ``engine``: connecting, migrations, transactions, the role check, the history log;
 * ``accounts``: project settings and reviewer accounts;
+* ``sessions``: signed-in sessions, the server's keys, and slowing down failed sign-ins;
 * ``claims``: documents and claims, the review queue and claim lists;
 * ``reviews``: reviews, final verdicts, the history and the ratings;
 * ``bundles``: export (claim bundles streamed from one snapshot) and import;
@@ -53,6 +54,7 @@ from annotations.storage.queries import (
     Progress,
 )
 from annotations.storage.reviews import Reviews
+from annotations.storage.sessions import Sessions
 
 __all__ = [
     "DEFAULT_SETTINGS", "MAX_REVIEWS_PER_CLAIM", "MIGRATIONS", "MIN_ID_PREFIX", "ClaimBundle", "ClaimDetail",
@@ -61,5 +63,5 @@ __all__ = [
 ]
 
 
-class Store(Accounts, Claims, Reviews, Bundles):
+class Store(Accounts, Claims, Reviews, Bundles, Sessions):
     """The one interface to stored documents, claims, reviews, verdicts, users and history."""

@@ -11,10 +11,11 @@ from annotations import schema
 from annotations.auth import Actor, hash_password, verify_password
 from annotations.domain import DEFAULT_SETTINGS
 from annotations.errors import NotFoundError, PermissionDeniedError, StaleEditError, ValidationError
-from annotations.records import User, check_user_name
+from annotations.records import User, check_user_name, utcnow
 from annotations.storage import mapping
 from annotations.storage.engine import StoreBase
 from annotations.storage.queries import needed_reviews
+from annotations.storage.sessions import clear_attempts, count_attempt, end_sessions_of, sign_in_keys
 from annotations.vocab import ROLES
 
 
@@ -114,11 +115,31 @@ class Accounts(StoreBase):
                 if len(admins) <= 1:
                     raise ValidationError(f"{name!r} is the last active admin; make another admin first")
             conn.execute(update(u).where(u.c.name == name).values(**mapping.user_values(new)))
+            if password_hash is not None or not new.active:  # a reset or a disabling signs them out everywhere
+                end_sessions_of(conn, name)
             self._log(conn, actor.name, "user", name, "update", mapping.public_user(old), mapping.public_user(new))
         return new
 
-    def authenticate(self, name: str, password: str | None) -> Actor:
-        """The actor for a sign-in; refuses a wrong name or password with one message for both."""
+    def authenticate(self, name: str, password: str | None, *, client: str | None = None) -> Actor:
+        """The actor for a sign-in with a password; refuses a wrong name or password with one
+        message for both. An account without a password never signs in here: it signs in only
+        through single sign-on (``app.signin_logic.actor_from_identity``).
+
+        Repeated failures are slowed down per account name and, when given, per ``client`` (the
+        address the attempt comes from): see ``annotations.storage.sessions``."""
+        keys = sign_in_keys(str(name or ""), client)
+        try:
+            with self._write() as conn:
+                count_attempt(conn, keys, utcnow())
+        except IntegrityError:  # a first failure under the same key, counted at the same moment
+            raise PermissionDeniedError("another sign-in with this name was checked at the same moment; "
+                                        "try again") from None
+        actor = self._password_actor(name, password)
+        with self._write() as conn:
+            clear_attempts(conn, keys)
+        return actor
+
+    def _password_actor(self, name: str, password: str | None) -> Actor:
         refused = PermissionDeniedError("wrong name or password, or the account is disabled")
         try:
             user = self.get_user(check_user_name(name))
@@ -126,6 +147,15 @@ class Accounts(StoreBase):
             raise refused from None
         if not user.active:
             raise refused
-        if user.password_hash is not None and not verify_password(user.password_hash, password or ""):
+        if user.password_hash is None:
+            raise PermissionDeniedError(no_password_message(user.name))
+        if not verify_password(user.password_hash, password or ""):
             raise refused
         return Actor(name=user.name, role=user.role)
+
+
+def no_password_message(name: str) -> str:
+    """Why an account without a password cannot sign in with one, and how to give it one."""
+    return (f"the account {name} has no password, so it signs in only through single sign-on, "
+            f"when the app has it set up. To sign in with a password, an admin sets one on the Users & "
+            f"settings page or with: python -m app users set {name} --password --as ADMIN")

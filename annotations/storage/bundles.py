@@ -51,8 +51,12 @@ class Bundles(StoreBase):
 
         Without ``include_history`` the history (the largest table) is not read, and the bundles'
         ``history`` and ``document_history`` are empty: for formats that do not write it. Close
-        the iterator (or run it to its end) to end the read transaction."""
+        the iterator (or run it to its end) to end the read transaction.
+
+        For ``flt.viewer``, the SQL leaves out the claims blind review hides from them, and each
+        bundle holds only what they may export (``Viewer.reviews``, ``Viewer.history``)."""
         flt = flt or ExportFilter()
+        viewer = flt.viewer
         with self._snapshot() as conn:
             needed = needed_reviews(conn)
             pages = ClaimPages([*filter_clauses(flt, needed, document_order=True),
@@ -62,7 +66,12 @@ class Bundles(StoreBase):
             carried: dict[str, tuple[Document, list[HistoryEntry]]] = {}
             while True:
                 batch = _bundle_batch(conn, queries, pages.next(conn), carried, needed, include_history)
-                yield from batch
+                if viewer is not None and viewer.own_reviews:
+                    yield from (dataclasses.replace(b, reviews=viewer.reviews(b.reviews),
+                                                    history=viewer.history(b.history, hidden=False))
+                                for b in batch)
+                else:
+                    yield from batch
                 if pages.done:
                     return
                 last = batch[-1]

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, exists, false, func, or_, select, tuple_
 
 from annotations import schema
-from annotations.domain import DEFAULT_SETTINGS, FinalVerdict
-from annotations.errors import NotFoundError, ValidationError
+from annotations.domain import DEFAULT_SETTINGS, FinalVerdict, Viewer
+from annotations.errors import NotFoundError, PermissionDeniedError, ValidationError
 from annotations.records import Claim, Document, HistoryEntry, Review, Verdict
 from annotations.storage.mapping import CLAIM_COLUMNS
 from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, VERDICTS
@@ -23,11 +23,15 @@ from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, VERDICTS
 
 @dataclass(frozen=True)
 class ClaimFilter:
-    """Which claims a queue, a list or an export covers. Empty tuples mean "all"."""
+    """Which claims a queue, a list or an export covers. Empty tuples mean "all".
+
+    ``viewer`` is whom the answer is for (None: someone who sees everything). While blind review
+    hides a claim's status from them, a status filter leaves that claim out, whatever its status."""
 
     document_ids: tuple[str, ...] = ()
     claim_types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    viewer: Viewer | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("claim_types", CLAIM_TYPES), ("statuses", CLAIM_STATUSES)):
@@ -36,6 +40,11 @@ class ClaimFilter:
                 raise ValidationError(
                     f"{name} must be among {', '.join(allowed)}; got {', '.join(map(repr, bad))}"
                 )
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter value is set (the viewer is not a filter)."""
+        return bool(self.document_ids or self.claim_types or self.statuses)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,10 @@ class ExportFilter(ClaimFilter):
       verdict is;
     * ``final_only``: the claim has a final verdict;
     * ``reviewed_only``: one of those reviews, or an adjudication, exists.
+
+    For a ``viewer`` who exports only their own reviews, "the claim's active reviews" are theirs
+    alone, and ``reviewers`` may name no one else. While blind review is in effect for the viewer,
+    only claims they have reviewed are exported (the others' work on the rest is hidden from them).
     """
 
     verdicts: tuple[str, ...] = ()
@@ -74,6 +87,20 @@ class ExportFilter(ClaimFilter):
                 object.__setattr__(self, name, value.replace(tzinfo=UTC))
         if self.since and self.until and self.since > self.until:
             raise ValidationError(f"the date range is empty: since {self.since} is after until {self.until}")
+        viewer = self.viewer
+        if viewer is not None and viewer.own_reviews:
+            others = [name for name in self.reviewers if name != viewer.name]
+            if others:
+                raise PermissionDeniedError(
+                    f"{viewer.name} exports only their own reviews; the reviewer filter names "
+                    f"{', '.join(others)}. An adjudicator or admin exports other people's reviews")
+
+    @property
+    def looked_at(self) -> tuple[str, ...]:
+        """The reviewers whose reviews the review filters look at (empty: everyone's)."""
+        if self.reviewers:
+            return self.reviewers
+        return (self.viewer.name,) if self.viewer is not None and self.viewer.own_reviews else ()
 
 
 @dataclass(frozen=True)
@@ -180,8 +207,18 @@ def filter_clauses(flt: ClaimFilter | None, needed: int, *, document_order: bool
     if flt.claim_types:
         clauses.append(c.c.claim_type.in_(flt.claim_types))
     if flt.statuses:
-        clauses.append(status_sql(needed).in_(flt.statuses))
+        status = status_sql(needed).in_(flt.statuses)
+        if flt.viewer is not None and flt.viewer.blind:
+            status = and_(reviewed_by(flt.viewer.name), status)
+        clauses.append(status)
     return clauses
+
+
+def reviewed_by(reviewer: str) -> Any:
+    """SQL: ``reviewer`` has reviewed the claim (a withdrawn review counts): where blind review is
+    in effect, the claims whose status and others' reviews they see (``Viewer.hides``)."""
+    r = schema.reviews
+    return exists().where(r.c.claim_id == schema.claims.c.id, r.c.reviewer == reviewer).correlate(schema.claims)
 
 
 def queue_clauses(reviewer: str) -> list[Any]:
@@ -233,11 +270,12 @@ class ClaimPages:
 def export_clauses(flt: ExportFilter, needed: int) -> list[Any]:
     """SQL: the claim passes the review filters of ``flt``, by the rules ``ExportFilter`` states."""
     c, r, v = schema.claims, schema.reviews, schema.verdicts
+    looked_at = flt.looked_at
 
     def reviewed(*conditions: Any) -> Any:
-        """An active review of the claim, by one of ``flt.reviewers`` when given, that meets ``conditions``."""
-        if flt.reviewers:
-            conditions = (*conditions, r.c.reviewer.in_(flt.reviewers))
+        """An active review of the claim, by one of ``flt.looked_at`` when given, that meets ``conditions``."""
+        if looked_at:
+            conditions = (*conditions, r.c.reviewer.in_(looked_at))
         elif not conditions:  # kept in step with the active reviews by every write
             return c.c.review_count > 0
         return exists().where(r.c.claim_id == c.c.id, r.c.withdrawn == false(), *conditions).correlate(c)
@@ -249,6 +287,8 @@ def export_clauses(flt: ExportFilter, needed: int) -> list[Any]:
         return [*([stamp >= flt.since] if flt.since else []), *([stamp <= flt.until] if flt.until else [])]
 
     clauses: list[Any] = []
+    if flt.viewer is not None and flt.viewer.blind:
+        clauses.append(reviewed_by(flt.viewer.name))
     if flt.reviewers:
         clauses.append(or_(reviewed(), adjudicated(v.c.adjudicator.in_(flt.reviewers))))
     if flt.since or flt.until:

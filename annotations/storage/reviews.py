@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from annotations import schema
 from annotations.auth import Actor
+from annotations.domain import Viewer
 from annotations.errors import NotFoundError, StaleEditError, ValidationError
 from annotations.records import Citation, Claim, HistoryEntry, Review, Verdict, utcnow
 from annotations.storage import mapping
@@ -20,6 +21,7 @@ from annotations.storage.queries import (
     claim_row,
     filter_clauses,
     needed_reviews,
+    reviewed_by,
     settled,
 )
 
@@ -131,7 +133,8 @@ class Reviews(StoreBase):
 
     def disputed_claims(self, flt: ClaimFilter | None = None, *, include_settled: bool = False) -> list[Claim]:
         """Claims whose active reviews disagree, highest score first; with ``include_settled``
-        also those an adjudicator has since settled. ``flt.statuses`` is not used here."""
+        also those an adjudicator has since settled. ``flt.statuses`` is not used here; a claim
+        whose status blind review hides from ``flt.viewer`` is left out, as a status filter would."""
         flt = dataclasses.replace(flt or ClaimFilter(), statuses=())
         r = schema.reviews
         disagree = schema.claims.c.id.in_(
@@ -139,6 +142,8 @@ class Reviews(StoreBase):
             .having(func.count(r.c.verdict.distinct()) > 1))
         with self._read() as conn:
             clauses = [*filter_clauses(flt, needed_reviews(conn)), disagree]
+            if flt.viewer is not None and flt.viewer.blind:
+                clauses.append(reviewed_by(flt.viewer.name))
             if not include_settled:
                 clauses.append(~settled())
             return [mapping.claim(row) for row in conn.execute(
@@ -200,13 +205,16 @@ class Reviews(StoreBase):
         with self._read() as conn:
             return [mapping.history(r) for r in conn.execute(query)]
 
-    def ratings(self) -> Iterator[tuple[str, str, str, str]]:
-        """(claim_id, reviewer, verdict, claim_type) of every active review of an active claim."""
+    def ratings(self, viewer: Viewer | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """(claim_id, reviewer, verdict, claim_type) of every active review of an active claim;
+        for a ``viewer`` kept blind, only of the claims they have reviewed."""
         r, c = schema.reviews, schema.claims
         query = (select(r.c.claim_id, r.c.reviewer, r.c.verdict, c.c.claim_type)
                  .join(c, c.c.id == r.c.claim_id)
                  .where(r.c.withdrawn == false(), c.c.withdrawn == false())
                  .order_by(r.c.claim_id, r.c.reviewer))
+        if viewer is not None and viewer.blind:
+            query = query.where(reviewed_by(viewer.name))
         with self._read() as conn:
             yield from (tuple(row) for row in conn.execute(query))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotations.errors import AnnotatorError, StaleEditError
+from annotations.storage import ClaimFilter
 from annotations.vocab import VERDICT_LABELS, VERDICTS
 from app import adjudicate_logic as logic
 from app import state
@@ -25,7 +26,8 @@ if who is None:
 refusal = logic.adjudication_refusal(who)
 if refusal:
     st.warning(refusal)
-    st.caption(f"{len(store.disputed_claims())} claim(s) are waiting for a final verdict.")
+    waiting = store.disputed_claims(ClaimFilter(viewer=state.viewer(who)))
+    st.caption(f"{len(waiting)} claim(s) you can see are waiting for a final verdict.")
     st.stop()
 
 include_settled = st.toggle("Also show settled claims", key="adjudicate_include_settled")

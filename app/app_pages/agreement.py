@@ -9,7 +9,11 @@ from app import state, workflow
 
 st.title("Agreement")
 store = state.store()
-report = workflow.agreement(store)
+who = state.actor()
+viewer = state.viewer(who) if who is not None else None
+report = workflow.agreement(store, viewer)
+if viewer is not None and viewer.blind:
+    st.caption("Blind review is on: these figures cover the claims you have reviewed.")
 
 if report.n_claims == 0:
     st.info(f"No claim has two reviews yet ({report.n_ratings} review(s) so far), so there is no agreement to "

@@ -12,6 +12,11 @@ from app.exporting import FORMATS, format_names
 
 st.title("Export")
 store = state.store()
+who = state.actor()
+viewer = state.viewer(who) if who is not None else None  # None: local mode before a name is given
+note = logic.scope_note(viewer)
+if note:
+    st.info(note, icon=":material/visibility_off:")
 
 fmt = st.selectbox("Format", format_names(), format_func=lambda name: f"{name}: {FORMATS[name].description}",
                    key="export_format")
@@ -26,7 +31,8 @@ with left:
     verdicts = st.multiselect("Verdicts (none: all)", VERDICTS, format_func=VERDICT_LABELS.__getitem__,
                               key="export_verdicts")
 with right:
-    reviewers = st.multiselect("Reviewers (none: all)", store.reviewers(), key="export_reviewers")
+    reviewers = st.multiselect("Reviewers (none: all)", logic.reviewer_choices(store.reviewers(), viewer),
+                               key="export_reviewers")
     dates = st.date_input("Reviewed between (optional)", value=(), key="export_dates")
     scope = st.radio("Claims", ("all reviews", "final verdicts only"), horizontal=True, key="export_scope",
                      help="Final verdicts: adjudicated, or agreed by enough reviewers.")
@@ -52,7 +58,8 @@ if st.button("Build export", type="primary", key="export_build"):
     try:
         flt = logic.export_filter(
             document_ids=document_ids, claim_types=claim_types, verdicts=verdicts, reviewers=reviewers,
-            dates=dates, final_only=scope == "final verdicts only", include_unreviewed=include_unreviewed)
+            dates=dates, final_only=scope == "final verdicts only", include_unreviewed=include_unreviewed,
+            viewer=viewer)
         st.session_state["export_result"] = (choice, logic.build_export(store, fmt, flt, options))
     except AnnotatorError as exc:
         st.session_state["export_result"] = None

@@ -16,7 +16,7 @@ from annotations.records import Claim, Review
 from annotations.storage import ClaimDetail, ClaimFilter
 from annotations.vocab import CLAIM_STATUSES, CLAIM_TYPES, VERDICT_LABELS, VERDICTS
 from app import review_logic as logic
-from app import state
+from app import session_logic, state
 from app.views import md_escape, preview_html, verdict_badge, when
 from app.widgets import (
     citations_editor,
@@ -45,9 +45,16 @@ if not documents:
     st.page_link("app_pages/sources.py", label="Go to Sources", icon=":material/description:")
     st.stop()
 doc_names = {d.id: d.name for d in documents}
+if not ss.get("review_link_read"):  # a reload, a new tab or a link: the claim and filters in the URL
+    ss["review_link_read"] = True
+    ss.update(session_logic.review_state_from_query({k: st.query_params.get_all(k) for k in st.query_params},
+                                                    doc_names))
 
 
 # ------------------------------------------------------------------------------------ filters
+
+
+viewer = state.viewer(who)
 
 
 def _filter() -> ClaimFilter:
@@ -55,6 +62,7 @@ def _filter() -> ClaimFilter:
         document_ids=tuple(ss.get("review_filter_docs", ())),
         claim_types=tuple(ss.get("review_filter_types", ())),
         statuses=tuple(ss.get("review_filter_statuses", ())),
+        viewer=viewer,
     )
 
 
@@ -84,7 +92,8 @@ with st.sidebar:
     st.multiselect("Claim type", CLAIM_TYPES, key="review_filter_types", on_change=_restart_queue,
                    placeholder="All types")
     st.multiselect("Status", CLAIM_STATUSES, format_func=lambda s: s.replace("_", " "),
-                   key="review_filter_statuses", on_change=_restart_queue, placeholder="Any status")
+                   key="review_filter_statuses", on_change=_restart_queue, placeholder="Any status",
+                   help="Blind review is on: a status matches only claims you have reviewed." if viewer.blind else None)
 
 flt = _filter()
 
@@ -94,7 +103,7 @@ mine = store.progress(flt, reviewer=who.name)
 overall = store.progress(flt)
 queue_done = mine.done >= mine.total
 st.progress(mine.fraction, text=f"You reviewed **{mine.done}** of **{mine.total}** claims"
-                                f"{' matching the filters' if flt != ClaimFilter() else ''} · overall "
+                                f"{' matching the filters' if flt.narrows else ''} · overall "
                                 f"{overall.done} of {overall.total} have all the reviews they need")
 
 if queue_done and mine.total:
@@ -112,6 +121,9 @@ except AnnotatorError as exc:  # the claim vanished (another database, an import
     st.error(str(exc))
     st.stop()
 ss["review_claim_id"] = detail.claim.id
+link = session_logic.review_query(detail.claim.id, flt)
+if link != {k: st.query_params.get_all(k) for k in st.query_params}:
+    st.query_params.from_dict(link)
 claim, document = detail.claim, detail.document
 own = logic.own_review(detail.reviews, who.name)
 
@@ -159,7 +171,7 @@ with left:
         st.button("Next", icon=":material/arrow_forward:", key="review_next", on_click=_step, args=(1,))
         st.button("Next unreviewed", icon=":material/skip_next:", key="review_queue", on_click=_restart_queue,
                   disabled=queue_done, help="The highest-scoring claim still waiting for your review")
-    blind = logic.blinded(who, detail.reviews, store.settings())
+    blind = viewer.hides(detail.reviews)
     claim_card(document, claim, status=None if blind else detail.status)
     if blind:
         st.caption("Blind review: the other reviews of this claim, its final verdict and their history "
@@ -177,7 +189,7 @@ with left:
                 if review.rationale:
                     st.text(review.rationale)
                 show_citations(review.citations)
-    history = logic.visible_history(detail.history, who.name) if blind else detail.history
+    history = viewer.history(detail.history, hidden=True) if blind else detail.history
     with st.expander(f"History ({len(history)})"):
         # A table wraps each change in full; a dataframe's cells cut long ones off.
         st.table(logic.history_table(history), hide_index=True, border="horizontal")

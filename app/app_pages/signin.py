@@ -32,8 +32,7 @@ elif providers:
                   type="primary", icon=":material/key:", on_click=st.login, args=(provider,))
     st.caption("Or with an account name and password:")
 
-st.caption("Sign-in is on because this project has accounts. Leave the password empty for an "
-           "account that has none.")
+st.caption("Sign-in is on because this project has accounts.")
 
 with st.form("signin_form"):
     name = st.text_input("Name", key="signin_name")
@@ -42,10 +41,10 @@ with st.form("signin_form"):
 
 if submitted:
     try:
-        who = store.authenticate(name, password or None)
+        who = store.authenticate(name, password or None, client=state.client_address())
+        state.sign_in(who)
     except AnnotatorError as exc:
         st.error(str(exc))
     else:
-        state.sign_in(who)
         state.flash("success", f"Signed in as {who.name} ({who.role}).")
         st.rerun()

@@ -10,7 +10,7 @@ import streamlit as st
 
 from annotations.auth import local_actor
 from annotations.errors import AnnotatorError
-from annotations.sources import SUPPORTED_SUFFIXES, LoadResult, load_pasted, load_paths, load_uploads
+from annotations.sources import SUPPORTED_SUFFIXES, LoadResult, load_pasted, load_uploads
 from app import sources_logic as logic
 from app import state
 from app.views import md_escape
@@ -41,7 +41,9 @@ def _load(loaded: LoadResult) -> None:
     ss["sources_outcome"] = logic.ingest_messages(outcome)
 
 
-paste_tab, upload_tab, folder_tab = st.tabs(["Paste text", "Upload files", "Folder on the server"])
+server = who.can("load_server_files")  # admins only: a reviewer never reads the server's files
+tabs = st.tabs(["Paste text", "Upload files", *(["Folder on the server"] if server else [])])
+paste_tab, upload_tab = tabs[:2]
 with paste_tab:
     text = st.text_area("Article text", key="sources_paste_text", height=220,
                         placeholder="Paste the article here: headings, paragraphs and lists are kept as they are.")
@@ -62,11 +64,21 @@ with upload_tab:
     if st.button("Load uploaded files", key="sources_upload_load", type="primary", disabled=not files):
         _load(load_uploads(((f.name, f.getvalue()) for f in files or ()), max_bytes=config.max_bytes,
                            added_by=who.name))
-with folder_tab:
-    folder = st.text_input("Folder path on the server", key="sources_folder",
-                           placeholder="/data/articles (subfolders included; hidden files skipped)")
-    if st.button("Load folder", key="sources_folder_load", type="primary", disabled=not folder.strip()):
-        _load(load_paths([folder.strip()], max_bytes=config.max_bytes, added_by=who.name))
+if server:
+    with tabs[2]:
+        settings = store.settings()
+        allowed = logic.server_folders(settings)
+        st.caption("Files load from these folders only (an admin changes them with the setting "
+                   f"`server_folders` on the Users & settings page): {', '.join(f'`{f}`' for f in allowed)}")
+        folder = st.text_input("Folder path on the server", key="sources_folder",
+                               placeholder=f"{allowed[-1]} (subfolders included; hidden files skipped)")
+        if st.button("Load folder", key="sources_folder_load", type="primary", disabled=not folder.strip()):
+            try:
+                loaded = logic.load_server_folder(who, folder, settings, max_bytes=config.max_bytes)
+            except AnnotatorError as exc:
+                ss["sources_outcome"] = [("error", md_escape(str(exc)))]
+            else:
+                _load(loaded)
 
 show = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
 for kind, message in ss.get("sources_outcome") or ():

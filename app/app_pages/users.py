@@ -39,7 +39,10 @@ if is_admin:
         role = st.selectbox("Role", ROLES, index=ROLES.index("admin" if not accounts else "reviewer"),
                             key="users_add_role")
         password = st.text_input("Password (8 characters or more)", type="password", key="users_add_password")
-        no_password = st.checkbox("No password (for a trusted local setup)", key="users_add_no_password")
+        no_password = st.checkbox("No password: signs in only through single sign-on", key="users_add_no_password",
+                                  help="For people who sign in with the identity provider set up in "
+                                       "`.streamlit/secrets.toml`; without one, the account cannot sign in "
+                                       "until an admin sets a password.")
         add = st.form_submit_button("Add account", key="users_add_submit")
     if add:
         try:
@@ -92,13 +95,17 @@ if is_admin:
                                      value=settings["organisation"], key="users_organisation")
         organisation_url = st.text_input("Organisation URL (http or https)", value=settings["organisation_url"],
                                          key="users_organisation_url")
+        folders = st.text_area("Server folders that admins may load files from (one absolute path a line; the "
+                               "demo corpus is always allowed)", value="\n".join(settings["server_folders"]),
+                               key="users_server_folders", height=80)
         save_settings = st.form_submit_button("Save settings", key="users_settings_submit")
     if save_settings:
         try:
             changed = logic.save_settings(store, who, {"reviews_per_claim": int(reviews),
                                                             "blind_review": blind,
                                                             "organisation": organisation,
-                                                            "organisation_url": organisation_url})
+                                                            "organisation_url": organisation_url,
+                                                            "server_folders": folders})
         except AnnotatorError as exc:
             st.error(str(exc))
         else:
