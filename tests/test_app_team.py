@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from jsonl_export import claim_rows
 from streamlit.testing.v1 import AppTest
 
 from annotations.auth import Actor, local_actor
@@ -482,11 +483,11 @@ def test_a_blind_reviewers_status_filter_and_export_hold_nothing_of_the_others(a
     assert "Your exports hold your own reviews" in texts(at, "info")[0]
     at.checkbox(key="export_include_unreviewed").check()
     at.button(key="export_build").click().run()
-    data = at.session_state["export_result"][1].data.decode("utf-8")
-    assert data == "" and texts(at, "success") == ["0 claim(s) with 0 review(s) from 0 document(s)."]
+    data = at.session_state["export_result"][1].data
+    assert claim_rows(data) == [] and texts(at, "success") == ["0 claim(s) with 0 review(s) from 0 document(s)."]
     app_store.save_review(RAJ, claim_id, "unsupported", "raj's reasons")
     at.button(key="export_build").click().run()
-    [row] = [json.loads(line) for line in at.session_state["export_result"][1].data.decode("utf-8").splitlines()]
+    [row] = claim_rows(at.session_state["export_result"][1].data)
     assert (row["id"], [r["rationale"] for r in row["reviews"]]) == (claim_id, ["raj's reasons"])
     assert not any(e["actor"] in ("rita", "ada") for e in row["history"] if e["entity"] == "review")
 

@@ -5,10 +5,10 @@ reviewer signed in, on the same claim. Accounts and claims are made through the 
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
+from jsonl_export import claim_rows
 from playwright.sync_api import expect
 
 from annotations.auth import Actor
@@ -105,7 +105,7 @@ def test_a_reviewer_meets_blind_review_closed_server_folders_and_a_lasting_sign_
     page.locator(".st-key-export_include_unreviewed").get_by_text("Include claims nobody has reviewed yet").click()
     page.locator(".st-key-export_build button").click()
     path = download(page, page.locator(".st-key-export_download button"), tmp_path / "rita.jsonl")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = claim_rows(path)
     assert [row["id"] for row in rows] == [ids[SHARED]]
     [row] = rows
     assert [(r["reviewer"], r["rationale"]) for r in row["reviews"]] == [("rita", "rita: 'may' hides a weak study")]

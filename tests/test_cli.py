@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from jsonl_export import claim_rows
 
 from annotations.auth import Actor
 from annotations.records import Document, claim_from_span
@@ -43,9 +44,6 @@ def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def exported_claims(path: Path) -> list[dict]:
-    """The claim records of a JSONL export, after its header line."""
-    return [row for row in jsonl(path.read_text(encoding="utf-8")) if "header" not in row]
 
 
 @pytest.fixture
@@ -470,7 +468,7 @@ def test_export_claims_and_agreement_follow_blind_review(capsys, monkeypatch, cl
 
     monkeypatch.setenv(cli.PASSWORD_ENV, "rita's password")
     assert run(capsys, *export, "--as", "rita")[0] == 0
-    [row] = exported_claims(out)  # claim 0 is hidden from rita until she reviews it
+    [row] = claim_rows(out)  # claim 0 is hidden from rita until she reviews it
     assert (row["id"], row["status"], [r["rationale"] for r in row["reviews"]]) == (
         claim_ids[1], "reviewed", ["rita on 1"])
     assert run(capsys, "claims", "--status", "disputed", "--as", "rita", "--db", team)[:2] == (0, "")
@@ -481,7 +479,7 @@ def test_export_claims_and_agreement_follow_blind_review(capsys, monkeypatch, cl
 
     monkeypatch.setenv(cli.PASSWORD_ENV, "ada's password")
     assert run(capsys, *export, "--as", "ada")[0] == 0
-    rows = {row["id"]: row for row in exported_claims(out)}
+    rows = {row["id"]: row for row in claim_rows(out)}
     assert sorted(r["rationale"] for r in rows[claim_ids[0]]["reviews"]) == ["ada on 0", "raj on 0"]
     assert [row["id"] for row in jsonl(run(capsys, "claims", "--status", "disputed", "--as", "ada",
                                            "--db", team)[1])] == [claim_ids[0]]

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from jsonl_export import claim_rows
 
 from annotations.auth import Actor
 from annotations.errors import ValidationError
@@ -50,10 +51,6 @@ def sample(memory_store: Store, ann: Actor) -> Store:
     return memory_store
 
 
-def jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    """The claim rows of a JSONL file (a header line left out)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    return [row for row in rows if "header" not in row]
 
 
 # ---------------------------------------------------------------------------------- catalog
@@ -157,7 +154,7 @@ def test_summary_counts_claims_reviews_documents_and_records(sample: Store, tmp_
 
 def test_jsonl_holds_reviews_final_verdict_citations_and_provenance(sample: Store, tmp_path: Path) -> None:
     export(sample, "jsonl", tmp_path / "claims.jsonl")
-    rows = {row["id"]: row for row in jsonl_rows(tmp_path / "claims.jsonl")}
+    rows = {row["id"]: row for row in claim_rows(tmp_path / "claims.jsonl")}
     assert set(rows) == REVIEWED
     assert {row["schema_version"] for row in rows.values()} == {"1.1"}
 
@@ -201,7 +198,7 @@ def test_jsonl_holds_reviews_final_verdict_citations_and_provenance(sample: Stor
 
 def test_jsonl_carries_each_document_text_once(sample: Store, tmp_path: Path) -> None:
     export(sample, "jsonl", tmp_path / "claims.jsonl")
-    rows = jsonl_rows(tmp_path / "claims.jsonl")
+    rows = claim_rows(tmp_path / "claims.jsonl")
     with_text = [(row["document"]["id"], row["id"]) for row in rows if row["document"]["text"] is not None]
     assert with_text == [(D1, cid(1)), (D2, cid(5))]
     assert all(row["document"]["history"] is None for row in rows if row["document"]["text"] is None)
@@ -212,7 +209,7 @@ def test_jsonl_claim_fields_cover_every_claim_record_field(sample: Store, tmp_pa
     import dataclasses
 
     export(sample, "jsonl", tmp_path / "claims.jsonl")
-    row = jsonl_rows(tmp_path / "claims.jsonl")[0]
+    row = claim_rows(tmp_path / "claims.jsonl")[0]
     fields = {f.name for f in dataclasses.fields(Claim)} - {"id", "document_id"}
     assert fields <= set(row["claim"])
     assert {f.name for f in dataclasses.fields(Document)} <= set(row["document"])
@@ -415,7 +412,7 @@ def test_dataset_folder_and_card(sample: Store, tmp_path: Path) -> None:
     assert 'load_dataset("json", data_files="health-claims/claims.jsonl", features=features, split="train")' in card
     assert card.startswith('---\nclaimcheck: {"tool": "claimcheck", "tool_version": "' + version
                            + '", "settings": {"reviews_per_claim": 2}}\npretty_name: "Desk sample"\n')
-    assert len(jsonl_rows(out / "claims.jsonl")) == pq.read_table(out / "claims.parquet").num_rows == 7
+    assert len(claim_rows(out / "claims.jsonl")) == pq.read_table(out / "claims.parquet").num_rows == 7
 
 
 def test_dataset_card_code_loads_it_with_hugging_face_datasets(sample: Store, tmp_path: Path,

@@ -5,11 +5,11 @@ reviews. The CLI and page tests are in test_cli.py and test_app_team.py."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 from conftest import StoredArticle
+from jsonl_export import claim_rows
 
 from annotations.auth import Actor
 from annotations.domain import Viewer, viewer_of
@@ -138,7 +138,7 @@ def test_agreement_ratings_of_a_blind_reviewer_cover_the_claims_they_reviewed(te
 def _jsonl(store: Store, tmp_path, flt: ExportFilter) -> list[dict]:
     out = tmp_path / "export.jsonl"
     export(store, "jsonl", out, flt)
-    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return claim_rows(out)
 
 
 def _others_work(rows: list[dict], name: str) -> list[str]:
